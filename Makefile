@@ -1,0 +1,46 @@
+# pmo-hub: every target creates .venv and installs the pinned dependencies on first use.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install demo test test-all lint fix dev benchmark clean
+
+$(STAMP): pyproject.toml constraints.txt dbt_project/packages.yml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade "pip>=24"
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev]"
+	cd dbt_project && DBT_PROFILES_DIR=. ../$(BIN)/dbt deps --quiet || true
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## The main job end to end on the embedded default (DuckDB file + bundled sandbox sources).
+demo: $(STAMP)
+	$(BIN)/pmo-hub demo
+
+## Lint (ruff, sqlfluff) and the default test tier.
+test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/sqlfluff lint dbt_project/models --disable-progress-bar --nocolor
+	$(BIN)/python -m pytest -n 2 --dist loadgroup -q
+
+## Everything, including tests marked slow.
+test-all: $(STAMP)
+	$(BIN)/python -m pytest -n 2 --dist loadgroup -q -m "not live"
+
+lint: $(STAMP)
+	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/sqlfluff lint dbt_project/models
+
+fix: $(STAMP)
+	$(BIN)/ruff check --fix . ; $(BIN)/ruff format . ; $(BIN)/sqlfluff fix dbt_project/models
+
+dev: $(STAMP)
+	$(BIN)/dagster dev
+
+benchmark: $(STAMP)
+	$(BIN)/python -m benchmarks
+
+clean:
+	rm -rf $(VENV) warehouse reports dbt_project/target dbt_project/dbt_packages

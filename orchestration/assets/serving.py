@@ -1,0 +1,96 @@
+"""After the marts: the data-quality report and the read-only copy BI tools open."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+
+from expectations.results import write_report
+from orchestration.assets.ingest import WAREHOUSE_POOL
+from orchestration.project import dbt_manifest_path
+from orchestration.resources import HubConfigResource
+
+SERVED_SCHEMAS = ("marts", "core", "compliance")
+
+
+def mart_keys() -> list[dg.AssetKey]:
+    manifest = json.loads(dbt_manifest_path().read_text())
+    return sorted(
+        dg.AssetKey([node["name"]])
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model" and node["fqn"][1:2] == ["marts"]
+    )
+
+
+def publish_duckdb(build_path: Path, serving_path: Path) -> dict[str, int]:
+    """Copy the served schemas into a new file and swap it in atomically.
+
+    DuckDB allows one writer or many readers: BI opens the published copy read-only while the
+    next sync writes the build file.
+    """
+    serving_path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = serving_path.with_suffix(".next.duckdb")
+    tmp.unlink(missing_ok=True)
+    counts: dict[str, int] = {}
+    con = duckdb.connect(str(tmp))
+    try:
+        con.execute(f"attach '{build_path}' as build (read_only)")
+        tables = con.execute(
+            "select table_schema, table_name from duckdb_tables() "
+            "where database_name = 'build' and table_schema in ('marts', 'core', 'compliance')"
+        ).fetchall()
+        for schema, table in tables:
+            con.execute(f'create schema if not exists "{schema}"')
+            con.execute(f'create table "{schema}"."{table}" as select * from build."{schema}"."{table}"')
+            counts[f"{schema}.{table}"] = con.execute(
+                f'select count(*) from "{schema}"."{table}"'
+            ).fetchone()[0]
+        con.execute("detach build")
+    finally:
+        con.close()
+    os.replace(tmp, serving_path)
+    return counts
+
+
+def build_serving_assets() -> list[dg.AssetsDefinition]:
+    marts = mart_keys()
+
+    @dg.asset(
+        name="serving_copy",
+        group_name="serving",
+        deps=marts,
+        pool=WAREHOUSE_POOL,
+        kinds={"duckdb"},
+        description="Read-only DuckDB copy of core, marts and compliance for BI tools.",
+    )
+    def serving_copy(context: dg.AssetExecutionContext, hub: HubConfigResource) -> dg.MaterializeResult:
+        config = hub.load()
+        if config.warehouse.target != "duckdb" or config.warehouse.publish_path is None:
+            context.log.info("PostgreSQL target: BI reads the marts schema through the bi_reader role")
+            return dg.MaterializeResult(metadata={"published": False})
+        counts = publish_duckdb(config.warehouse.duckdb_path, config.warehouse.publish_path)
+        return dg.MaterializeResult(
+            metadata={
+                "published": True,
+                "path": dg.MetadataValue.path(str(config.warehouse.publish_path)),
+                "tables": len(counts),
+                "rows": dg.MetadataValue.json(counts),
+            }
+        )
+
+    @dg.asset(
+        name="data_quality_report",
+        group_name="serving",
+        deps=marts,
+        kinds={"html"},
+        description="Static HTML report of the latest Great Expectations results (dq schema).",
+    )
+    def data_quality_report(hub: HubConfigResource) -> dg.MaterializeResult:
+        path = write_report(hub.load())
+        return dg.MaterializeResult(metadata={"path": dg.MetadataValue.path(str(path))})
+
+    return [serving_copy, data_quality_report]

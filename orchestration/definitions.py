@@ -1,0 +1,28 @@
+"""The one Dagster entry point: `dagster dev` (see pyproject's [tool.dagster]) loads `defs`."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from orchestration.assets.ingest import build_ingest_assets
+from orchestration.assets.serving import build_serving_assets
+from orchestration.assets.transform import build_dbt_resource, build_transform_assets
+from orchestration.checks import build_checks
+from orchestration.jobs import finance_landing_job, sync_job
+from orchestration.resources import build_resources
+from orchestration.schedules import build_schedules
+from orchestration.sensors import build_sensors
+
+
+def build_definitions() -> dg.Definitions:
+    return dg.Definitions(
+        assets=[*build_ingest_assets(), *build_transform_assets(), *build_serving_assets()],
+        asset_checks=build_checks(),
+        jobs=[sync_job, finance_landing_job],
+        schedules=build_schedules(),
+        sensors=build_sensors(finance_landing_job),
+        resources={**build_resources(), "dbt": build_dbt_resource()},
+    )
+
+
+defs = build_definitions()

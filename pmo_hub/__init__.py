@@ -1,0 +1,1 @@
+"""pmo-hub: configuration, warehouse access and the command line."""

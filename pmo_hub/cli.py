@@ -1,0 +1,201 @@
+"""The `pmo-hub` command line: run the sync, run the demo, drive the sandbox."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from pmo_hub.config import ConfigError, load_config
+from pmo_hub.runs import RunSummary, run_sync_job
+
+STATE_DIR = Path(".pmo-hub")
+
+
+def _print_summary(summary: RunSummary, config_file: Path | None, seconds: float) -> None:
+    config = load_config(config_file)
+    print("\n=== pmo-hub run summary ===")
+    print(f"status: {'SUCCESS' if summary.success else 'FAILED'} (run {summary.run_id}, {seconds:.1f} s)")
+    if summary.failed_steps:
+        print(f"failed steps: {', '.join(summary.failed_steps)}")
+    print("\nrows per table:")
+    for table, rows in summary.rows_by_table.items():
+        print(f"  {table:<55} {rows:>10,}")
+    print(
+        f"\nasset checks: {summary.checks_passed} passed, {summary.checks_failed} failed"
+        + (f" ({', '.join(summary.failed_checks)})" if summary.failed_checks else "")
+    )
+    print(
+        f"data-quality expectations: {summary.expectations_passed} passed, "
+        f"{summary.expectations_failed} failed"
+    )
+    if config.warehouse.target == "duckdb":
+        print(f"\nwarehouse (DuckDB): {config.warehouse.duckdb_path}")
+        if config.warehouse.publish_path:
+            print(f"read-only copy for BI: {config.warehouse.publish_path}")
+    else:
+        print("\nwarehouse: PostgreSQL (marts schema readable by the bi_reader role)")
+    print(f"data-quality report: {config.reports_dir / 'data_quality.html'}")
+    print("Dagster UI: `.venv/bin/dagster dev` then open http://127.0.0.1:3000")
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    config_file = Path(args.config) if args.config else None
+    load_config(config_file)  # a clear error before anything starts
+    started = time.monotonic()
+    tags = {"pmo_hub/reconcile": "true"} if args.reconcile else {}
+    summary = run_sync_job(config_file, tags=tags)
+    _print_summary(summary, config_file, time.monotonic() - started)
+    return 0 if summary.success else 1
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from sandbox.runtime import start_sandbox
+
+    root = Path.cwd().resolve()
+    started = time.monotonic()
+    print(f"[demo] generating the tier-{args.tier} sandbox world (seed {args.seed}) ...", flush=True)
+    sandbox = start_sandbox(root / STATE_DIR / "sandbox", args.tier, args.seed)
+    try:
+        print(
+            f"[demo] sandbox up in {time.monotonic() - started:.1f} s: Jira {sandbox.jira.url}, "
+            f"Microsoft {sandbox.microsoft.authority}",
+            flush=True,
+        )
+        warehouse = {
+            "target": args.target,
+            "duckdb_path": root / "warehouse" / "pmo.duckdb",
+            "publish_path": root / "warehouse" / "pmo_serving.duckdb",
+        }
+        config_file = root / STATE_DIR / "demo.toml"
+        config_file.write_text(sandbox.config_toml(warehouse), encoding="utf-8")
+        _append_hub_paths(config_file, root)
+        os.environ.update(sandbox.secrets())
+        print("[demo] running the sync job through Dagster (in process) ...", flush=True)
+        run_started = time.monotonic()
+        summary = run_sync_job(config_file)
+        _print_summary(summary, config_file, time.monotonic() - run_started)
+        print(f"\nsandbox manifest of planted faults: {sandbox.directory / 'files' / 'manifest.json'}")
+        print(f"[demo] total wall time {time.monotonic() - started:.1f} s")
+        return 0 if summary.success else 1
+    finally:
+        sandbox.stop()
+
+
+def _append_hub_paths(config_file: Path, root: Path) -> None:
+    text = config_file.read_text(encoding="utf-8")
+    text = text.replace(
+        "[hub]\n",
+        "[hub]\n"
+        f"reports_dir = {json.dumps(str(root / 'reports'))}\n"
+        f"state_dir = {json.dumps(str(root / STATE_DIR / 'dlt'))}\n",
+        1,
+    )
+    config_file.write_text(text, encoding="utf-8")
+
+
+def cmd_sandbox_up(args: argparse.Namespace) -> int:
+    from sandbox.runtime import start_sandbox
+
+    directory = Path(args.dir).resolve()
+    sandbox = start_sandbox(directory, args.tier, args.seed)
+    config_file = directory / "pmo-hub.sandbox.toml"
+    config_file.write_text(sandbox.config_toml(), encoding="utf-8")
+    (directory / "control.json").write_text(json.dumps({"url": sandbox.control.url}), encoding="utf-8")
+    print(f"Jira (Cloud, HTTPS):      {sandbox.jira.url}   email {sandbox.jira.email}")
+    print(f"Microsoft authority:      {sandbox.microsoft.authority}")
+    print(f"Microsoft Graph:          {sandbox.microsoft.graph_url}")
+    print(f"CA certificate to trust:  {sandbox.certificate.cert_path}")
+    print(f"Files (MSPDI, finance):   {directory / 'files'}")
+    print(f"Config for pmo-hub:       {config_file}")
+    print("Credentials (export these before `pmo-hub run --config ...`):")
+    for name, value in sandbox.secrets().items():
+        print(f"  export {name}={value}")
+    print(f"World clock: {sandbox.world.now.isoformat()}; `pmo-hub sandbox tick` advances it.")
+    print("Press Ctrl-C to stop.", flush=True)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        sandbox.stop()
+
+
+def cmd_sandbox_files(args: argparse.Namespace) -> int:
+    from sandbox.world import World
+
+    world = World.generate(args.tier, args.seed)
+    written = world.write_files(Path(args.directory))
+    for kind, paths in written.items():
+        print(f"{kind}: {len(paths)} files")
+    print(f"manifest: {Path(args.directory) / 'manifest.json'}")
+    return 0
+
+
+def cmd_sandbox_tick(args: argparse.Namespace) -> int:
+    control = json.loads((Path(args.dir) / "control.json").read_text(encoding="utf-8"))
+    request = urllib.request.Request(
+        control["url"] + "/tick",
+        data=json.dumps({"days": args.days}).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=120) as response:  # loopback only
+        print(json.loads(response.read()))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="pmo-hub", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="run the main sync job with your configuration")
+    run.add_argument("--config", help="config file (default: $PMO_HUB_CONFIG or ./pmo-hub.toml)")
+    run.add_argument("--reconcile", action="store_true", help="also detect deletes (nightly mode)")
+    run.set_defaults(func=cmd_run)
+
+    demo = sub.add_parser("demo", help="run the main job against the bundled sandbox")
+    demo.add_argument("--tier", default="S", help="sandbox volume tier: XS, S, M, L, XL")
+    demo.add_argument("--seed", type=int, default=42)
+    demo.add_argument("--target", default="duckdb", choices=("duckdb", "postgres"))
+    demo.set_defaults(func=cmd_demo)
+
+    sandbox = sub.add_parser("sandbox", help="the local sandbox of Jira, Microsoft and files")
+    sandbox_sub = sandbox.add_subparsers(dest="sandbox_command", required=True)
+    up = sandbox_sub.add_parser("up", help="start the servers and print URLs and credentials")
+    up.add_argument("--tier", default="S")
+    up.add_argument("--seed", type=int, default=42)
+    up.add_argument("--dir", default=str(STATE_DIR / "sandbox-up"))
+    up.set_defaults(func=cmd_sandbox_up)
+    files = sandbox_sub.add_parser("files", help="write the file sources and manifest to DIR")
+    files.add_argument("directory")
+    files.add_argument("--tier", default="S")
+    files.add_argument("--seed", type=int, default=42)
+    files.set_defaults(func=cmd_sandbox_files)
+    tick = sandbox_sub.add_parser("tick", help="advance a running sandbox's world clock")
+    tick.add_argument("--days", type=int, default=1)
+    tick.add_argument("--dir", default=str(STATE_DIR / "sandbox-up"))
+    tick.set_defaults(func=cmd_sandbox_tick)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+    os.environ.setdefault("DO_NOT_TRACK", "1")
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except ConfigError as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
