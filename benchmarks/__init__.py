@@ -1,0 +1,1 @@
+"""Benchmarks: `python -m benchmarks [--tier S] [--only name]`; ratios against same-run baselines."""

@@ -1,0 +1,30 @@
+{#- PostgreSQL serving: a group role BI tools log in through, reading the served schemas only.
+    dbt re-creates table models on every build, so USAGE and SELECT are granted again at the end
+    of every run (on-run-end), once the schemas exist. Raw and staging schemas are never granted. -#}
+{% macro ensure_bi_reader_role() %}
+    {% if target.type == 'postgres' %}
+        do $$
+        begin
+            if not exists (select from pg_roles where rolname = 'bi_reader') then
+                create role bi_reader nologin;
+            end if;
+        end
+        $$;
+    {% endif %}
+{% endmacro %}
+
+{% macro grant_bi_reader_usage() %}
+    {% if target.type == 'postgres' %}
+        {% for schema in ['core', 'marts', 'compliance'] %}
+            {% set relation_schema = generate_schema_name(schema, none) %}
+            do $$
+            begin
+                if exists (select from pg_namespace where nspname = '{{ relation_schema }}') then
+                    grant usage on schema "{{ relation_schema }}" to bi_reader;
+                    grant select on all tables in schema "{{ relation_schema }}" to bi_reader;
+                end if;
+            end
+            $$;
+        {% endfor %}
+    {% endif %}
+{% endmacro %}
