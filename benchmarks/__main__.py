@@ -15,7 +15,9 @@ import benchmarks
 
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks")
-    parser.add_argument("--tier", default="S", help="sandbox tier (S default; M is the target tier)")
+    parser.add_argument(
+        "--tier", default="S", help="sandbox tier (S default; M is the target tier)"
+    )
     parser.add_argument("--only", action="append", default=[], help="run only these benchmarks")
     args = parser.parse_args()
     names = sorted(

@@ -1,7 +1,5 @@
 """Asset checks: Great Expectations suites and the finance reconciliation invariant."""
 
-from __future__ import annotations
-
 import dagster as dg
 
 from expectations.results import record_outcome
@@ -15,7 +13,9 @@ from pmo_hub.warehouse import read_table
 def run_suite(spec: SuiteSpec, config: HubConfig) -> SuiteOutcome:
     schema = config.dataset_name(spec.schema) if spec.is_raw else spec.schema
     if config.warehouse.target == "postgres":
-        return validate_postgres_table(spec.build, config.require_postgres_url(), schema, spec.table)
+        return validate_postgres_table(
+            spec.build, config.require_postgres_url(), schema, spec.table
+        )
     return validate_dataframe(spec.build, read_table(config, schema, spec.table))
 
 
@@ -29,7 +29,9 @@ def _gx_check(spec: SuiteSpec) -> dg.AssetChecksDefinition:
             + (" and stops everything downstream in the run." if spec.blocking else ".")
         ),
     )
-    def _check(context: dg.AssetCheckExecutionContext, hub: HubConfigResource) -> dg.AssetCheckResult:
+    def _check(
+        context: dg.AssetCheckExecutionContext, hub: HubConfigResource
+    ) -> dg.AssetCheckResult:
         config = hub.load()
         outcome = run_suite(spec, config)
         record_outcome(config, outcome, context.run.run_id, "/".join(spec.asset_key))

@@ -29,7 +29,15 @@ SYSTEMS: dict[str, tuple[str, str, str]] = {
 }
 
 # Settings whose values are file-system paths, resolved against the config file's folder.
-PATH_KEYS = {"folders", "landing_dirs", "landing_dir", "contract_file", "contracts_dir", "verify", "ca_file"}
+PATH_KEYS = {
+    "folders",
+    "landing_dirs",
+    "landing_dir",
+    "contract_file",
+    "contracts_dir",
+    "verify",
+    "ca_file",
+}
 
 
 @dataclass

@@ -20,7 +20,9 @@ STATE_DIR = Path(".pmo-hub")
 def _print_summary(summary: RunSummary, config_file: Path | None, seconds: float) -> None:
     config = load_config(config_file)
     print("\n=== pmo-hub run summary ===")
-    print(f"status: {'SUCCESS' if summary.success else 'FAILED'} (run {summary.run_id}, {seconds:.1f} s)")
+    print(
+        f"status: {'SUCCESS' if summary.success else 'FAILED'} (run {summary.run_id}, {seconds:.1f} s)"
+    )
     if summary.failed_steps:
         print(f"failed steps: {', '.join(summary.failed_steps)}")
     print("\nrows per table:")
@@ -59,7 +61,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     root = Path.cwd().resolve()
     started = time.monotonic()
-    print(f"[demo] generating the tier-{args.tier} sandbox world (seed {args.seed}) ...", flush=True)
+    print(
+        f"[demo] generating the tier-{args.tier} sandbox world (seed {args.seed}) ...", flush=True
+    )
     sandbox = start_sandbox(root / STATE_DIR / "sandbox", args.tier, args.seed)
     try:
         print(
@@ -80,7 +84,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
         run_started = time.monotonic()
         summary = run_sync_job(config_file)
         _print_summary(summary, config_file, time.monotonic() - run_started)
-        print(f"\nsandbox manifest of planted faults: {sandbox.directory / 'files' / 'manifest.json'}")
+        print(
+            f"\nsandbox manifest of planted faults: {sandbox.directory / 'files' / 'manifest.json'}"
+        )
         print(f"[demo] total wall time {time.monotonic() - started:.1f} s")
         return 0 if summary.success else 1
     finally:
@@ -106,7 +112,9 @@ def cmd_sandbox_up(args: argparse.Namespace) -> int:
     sandbox = start_sandbox(directory, args.tier, args.seed)
     config_file = directory / "pmo-hub.sandbox.toml"
     config_file.write_text(sandbox.config_toml(), encoding="utf-8")
-    (directory / "control.json").write_text(json.dumps({"url": sandbox.control.url}), encoding="utf-8")
+    (directory / "control.json").write_text(
+        json.dumps({"url": sandbox.control.url}), encoding="utf-8"
+    )
     print(f"Jira (Cloud, HTTPS):      {sandbox.jira.url}   email {sandbox.jira.email}")
     print(f"Microsoft authority:      {sandbox.microsoft.authority}")
     print(f"Microsoft Graph:          {sandbox.microsoft.graph_url}")

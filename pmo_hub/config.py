@@ -107,7 +107,9 @@ def find_config_file(explicit: str | Path | None = None) -> Path | None:
     if candidate:
         path = Path(candidate)
         if not path.is_file():
-            raise ConfigError(f"configuration file {path} does not exist (from {CONFIG_ENV} or --config)")
+            raise ConfigError(
+                f"configuration file {path} does not exist (from {CONFIG_ENV} or --config)"
+            )
         return path
     default = Path.cwd() / DEFAULT_CONFIG_FILE
     return default if default.is_file() else None
@@ -139,7 +141,9 @@ def load_config(
     publish = wh.get("publish_path", "warehouse/pmo_serving.duckdb")
     warehouse = WarehouseConfig(
         target=target,
-        duckdb_path=resolve(env.get("PMO_HUB_DUCKDB_PATH", wh.get("duckdb_path", "warehouse/pmo.duckdb"))),
+        duckdb_path=resolve(
+            env.get("PMO_HUB_DUCKDB_PATH", wh.get("duckdb_path", "warehouse/pmo.duckdb"))
+        ),
         postgres_url=env.get(SECRET_ENV[("warehouse", "postgres_url")]),
         postgres_schema_prefix=wh.get("postgres_schema_prefix", ""),
         publish_path=resolve(publish) if publish else None,
@@ -187,5 +191,7 @@ def require(settings: Mapping[str, Any], source: str, *keys: str) -> None:
         hints = []
         for k in missing:
             var = SECRET_ENV.get((source, k))
-            hints.append(f"export {var}" if var else f"set sources.{source}.{k} in {DEFAULT_CONFIG_FILE}")
+            hints.append(
+                f"export {var}" if var else f"set sources.{source}.{k} in {DEFAULT_CONFIG_FILE}"
+            )
         raise ConfigError(f"source '{source}' is enabled but incomplete: " + "; ".join(hints))

@@ -36,7 +36,11 @@ def run_sync_job(config_file: Path | None = None, tags: dict[str, str] | None = 
     from orchestration.definitions import defs
 
     job = defs.resolve_job_def("pmo_hub_sync")
-    instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
+    instance = (
+        dg.DagsterInstance.get()
+        if os.environ.get("DAGSTER_HOME")
+        else dg.DagsterInstance.ephemeral()
+    )
     result = job.execute_in_process(
         instance=instance,
         tags=tags or {},
@@ -56,7 +60,9 @@ def run_sync_job(config_file: Path | None = None, tags: dict[str, str] | None = 
         event.step_key for event in result.all_events if event.event_type_value == "STEP_FAILURE"
     ]
     summary.rows_by_table = table_row_counts(config)
-    summary.expectations_passed, summary.expectations_failed = expectation_counts(config, result.run_id)
+    summary.expectations_passed, summary.expectations_failed = expectation_counts(
+        config, result.run_id
+    )
     return summary
 
 
@@ -73,7 +79,9 @@ def table_row_counts(config: HubConfig) -> dict[str, int]:
         return {}
     counts: dict[str, int] = {}
     for schema, table in tables:
-        counts[f"{schema}.{table}"] = query(config, f'select count(*) from "{schema}"."{table}"')[0][0]
+        counts[f"{schema}.{table}"] = query(config, f'select count(*) from "{schema}"."{table}"')[
+            0
+        ][0]
     return counts
 
 

@@ -13,7 +13,9 @@ from pmo_hub.config import HubConfig
 
 
 @contextlib.contextmanager
-def duckdb_connection(config: HubConfig, read_only: bool = True) -> Iterator[duckdb.DuckDBPyConnection]:
+def duckdb_connection(
+    config: HubConfig, read_only: bool = True
+) -> Iterator[duckdb.DuckDBPyConnection]:
     # DuckDB allows one writer process; connections are opened per use and closed at once.
     con = duckdb.connect(str(config.warehouse.duckdb_path), read_only=read_only)
     try:

@@ -139,7 +139,11 @@ class FaultInjector:
         headers = {}
         if self.config.error_status == 503:
             headers["Retry-After"] = f"{self.config.retry_after_seconds:g}"
-        return json_response({"errorMessages": ["Service temporarily unavailable"]}, self.config.error_status, **headers)
+        return json_response(
+            {"errorMessages": ["Service temporarily unavailable"]},
+            self.config.error_status,
+            **headers,
+        )
 
     def _rate_limited(self) -> SandboxResponse:
         reset = datetime.now(UTC) + timedelta(seconds=self.config.retry_after_seconds)
@@ -202,7 +206,9 @@ class SandboxServer:
                     try:
                         response = server.router.dispatch(request)
                     except Exception as exc:  # a sandbox bug must surface as a 500, not a hang
-                        response = json_response({"errorMessages": [f"sandbox error: {exc!r}"]}, 500)
+                        response = json_response(
+                            {"errorMessages": [f"sandbox error: {exc!r}"]}, 500
+                        )
                 self._send(response)
 
             def _send(self, response: SandboxResponse) -> None:
@@ -248,7 +254,9 @@ class SandboxServer:
             self.request_counts.clear()
 
     def start(self) -> SandboxServer:
-        self._thread = threading.Thread(target=self._httpd.serve_forever, name=self.name, daemon=True)
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, name=self.name, daemon=True
+        )
         self._thread.start()
         return self
 

@@ -39,9 +39,24 @@ TIERS: dict[str, TierSize] = {
     # XS is not in the domain reference: it keeps unit and integration tests to seconds.
     "XS": TierSize(8, 400, 5_000, 30, 2_000, 60, 150, 150, 300, 300),
     "S": TierSize(50, 20_000, 250_000, 200, 100_000, 2_000, 5_000, 5_000, 4_000, 5_000),
-    "M": TierSize(500, 1_000_000, 12_000_000, 5_000, 1_500_000, 20_000, 50_000, 50_000, 40_000, 60_000),
-    "L": TierSize(3_000, 4_000_000, 50_000_000, 20_000, 6_000_000, 150_000, 500_000, 300_000, 200_000, 300_000),
-    "XL": TierSize(7_000, 10_000_000, 120_000_000, 50_000, 15_000_000, 500_000, 2_000_000, 1_000_000, 500_000, 700_000),
+    "M": TierSize(
+        500, 1_000_000, 12_000_000, 5_000, 1_500_000, 20_000, 50_000, 50_000, 40_000, 60_000
+    ),
+    "L": TierSize(
+        3_000, 4_000_000, 50_000_000, 20_000, 6_000_000, 150_000, 500_000, 300_000, 200_000, 300_000
+    ),
+    "XL": TierSize(
+        7_000,
+        10_000_000,
+        120_000_000,
+        50_000,
+        15_000_000,
+        500_000,
+        2_000_000,
+        1_000_000,
+        500_000,
+        700_000,
+    ),
 }
 
 FIRST_NAMES = (
@@ -256,8 +271,10 @@ def generate_portfolio(tier: str = "S", seed: int = 42, now: datetime = DEFAULT_
             email = f"{first}.{last}{i}".lower() + "@example.com"
         seen_emails.add(email)
         contractor = rng.random() < 0.2
-        contract_end = as_of - timedelta(days=rng.randint(10, 120)) if contractor and rng.random() < 0.3 else (
-            as_of + timedelta(days=rng.randint(30, 400)) if contractor else None
+        contract_end = (
+            as_of - timedelta(days=rng.randint(10, 120))
+            if contractor and rng.random() < 0.3
+            else (as_of + timedelta(days=rng.randint(30, 400)) if contractor else None)
         )
         people.append(
             Person(
@@ -305,7 +322,11 @@ def generate_portfolio(tier: str = "S", seed: int = 42, now: datetime = DEFAULT_
         closed_date = (
             min(finish, as_of - timedelta(days=rng.randint(5, 60))) if status == "closed" else None
         )
-        stage = "closure" if status == "closed" else rng.choice(("initiation", "planning", "delivery", "delivery", "delivery"))
+        stage = (
+            "closure"
+            if status == "closed"
+            else rng.choice(("initiation", "planning", "delivery", "delivery", "delivery"))
+        )
         # Roughly a quarter late, a fifth over budget: a portfolio worth reporting on.
         slip = rng.choice((0, 0, 0, 0, 5, 12, 30, 60)) if status != "closed" else 0
         overrun = rng.choice((0.8, 0.9, 0.95, 1.0, 1.0, 1.05, 1.15, 1.3))
@@ -321,7 +342,9 @@ def generate_portfolio(tier: str = "S", seed: int = 42, now: datetime = DEFAULT_
         else:
             tools = ("planner", "msproject")
         team_size = max(3, min(len(active_people), size.people // max(1, size.projects // 3)))
-        team = tuple(p.person_id for p in rng.sample(active_people, k=min(team_size, len(active_people))))
+        team = tuple(
+            p.person_id for p in rng.sample(active_people, k=min(team_size, len(active_people)))
+        )
         projects.append(
             Project(
                 project_code=code,
@@ -341,7 +364,8 @@ def generate_portfolio(tier: str = "S", seed: int = 42, now: datetime = DEFAULT_
                 cost_overrun_factor=overrun,
                 schedule_slip_days=slip,
                 reported_rag=rng.choice(("Green", "Green", "Green", "Amber", "Red")),
-                last_status_date=as_of - timedelta(days=rng.choice((1, 2, 3, 4, 5, 6, 7, 7, 7, 3, 20, 45))),
+                last_status_date=as_of
+                - timedelta(days=rng.choice((1, 2, 3, 4, 5, 6, 7, 7, 7, 3, 20, 45))),
                 is_chargeable=status != "closed",
                 tools=tools,
                 jira_key=_jira_key(i) if "jira" in tools else None,
@@ -369,11 +393,16 @@ def generate_portfolio(tier: str = "S", seed: int = 42, now: datetime = DEFAULT_
         no_baseline = next((p for p in active[3:] if p.stage == "delivery"), active[3])
         no_baseline.stage = "delivery"
         no_baseline.has_baseline = False
-        manifest.plant("GV-02", "finance", "project", no_baseline.project_code, "in delivery, no baseline 0")
+        manifest.plant(
+            "GV-02", "finance", "project", no_baseline.project_code, "in delivery, no baseline 0"
+        )
     for p in active:
         if (as_of - p.last_status_date).days > 14:
             manifest.plant(
-                "GV-03", "finance", "project", p.project_code,
+                "GV-03",
+                "finance",
+                "project",
+                p.project_code,
                 f"last status {p.last_status_date.isoformat()}",
             )
 

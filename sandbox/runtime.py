@@ -41,8 +41,14 @@ class RunningSandbox:
                 "client_id": self.microsoft.client_id,
                 "verify": str(self.certificate.cert_path),
             },
-            "msproject": {"enabled": True, "folders": [str(self.directory / "files" / "msproject")]},
-            "finance": {"enabled": True, "landing_dirs": [str(self.directory / "files" / "finance")]},
+            "msproject": {
+                "enabled": True,
+                "folders": [str(self.directory / "files" / "msproject")],
+            },
+            "finance": {
+                "enabled": True,
+                "landing_dirs": [str(self.directory / "files" / "finance")],
+            },
         }
 
     def secrets(self) -> dict[str, str]:

@@ -19,7 +19,9 @@ class CertificatePair:
     key_path: Path
 
 
-def write_self_signed_certificate(directory: Path, common_name: str = "localhost") -> CertificatePair:
+def write_self_signed_certificate(
+    directory: Path, common_name: str = "localhost"
+) -> CertificatePair:
     """Write a localhost certificate (also valid for 127.0.0.1 and ::1) and its key to ``directory``."""
     directory.mkdir(parents=True, exist_ok=True)
     cert_path = directory / "sandbox-cert.pem"

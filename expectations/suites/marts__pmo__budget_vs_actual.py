@@ -40,7 +40,9 @@ def build_suite() -> gx.ExpectationSuite:
     for column in ("project_code", "fiscal_period", "cost_type", "funds_available"):
         suite.add_expectation(gx.expectations.ExpectColumnValuesToNotBeNull(column=column))
     suite.add_expectation(
-        gx.expectations.ExpectColumnValuesToMatchRegex(column="fiscal_period", regex=r"^\d{4}-\d{2}$")
+        gx.expectations.ExpectColumnValuesToMatchRegex(
+            column="fiscal_period", regex=r"^\d{4}-\d{2}$"
+        )
     )
     suite.add_expectation(
         gx.expectations.ExpectColumnValuesToBeBetween(column="budget_amount", min_value=0)

@@ -19,7 +19,8 @@ def build_suite() -> gx.ExpectationSuite:
     for column in ("_source_file", "_source_line"):
         suite.add_expectation(
             gx.expectations.ExpectColumnValuesToNotBeNull(
-                column=column, meta={**critical, "why": "lineage: every row traces to its file line"}
+                column=column,
+                meta={**critical, "why": "lineage: every row traces to its file line"},
             )
         )
     suite.add_expectation(

@@ -4,8 +4,6 @@ Asset keys are ``[dataset, table]`` and come from the dbt sources, so every raw 
 project reads is an asset and the graph shows one line from connector to mart with no glue code.
 """
 
-from __future__ import annotations
-
 import dagster as dg
 
 from orchestration.jobs import RECONCILE_TAG
@@ -53,7 +51,9 @@ def _ingest_asset(system: str, dataset: str, tables: list[str]) -> dg.AssetsDefi
             yield dg.MaterializeResult(
                 asset_key=dg.AssetKey([dataset, table]),
                 metadata={
-                    "rows_loaded_this_run": dg.MetadataValue.int(summary.rows_by_table.get(table, 0)),
+                    "rows_loaded_this_run": dg.MetadataValue.int(
+                        summary.rows_by_table.get(table, 0)
+                    ),
                     "load_ids": dg.MetadataValue.text(", ".join(summary.load_ids)),
                     "target": dg.MetadataValue.text(config.warehouse.target),
                 },

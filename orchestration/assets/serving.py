@@ -1,7 +1,5 @@
 """After the marts: the data-quality report and the read-only copy BI tools open."""
 
-from __future__ import annotations
-
 import json
 import os
 from pathlib import Path
@@ -45,7 +43,9 @@ def publish_duckdb(build_path: Path, serving_path: Path) -> dict[str, int]:
         ).fetchall()
         for schema, table in tables:
             con.execute(f'create schema if not exists "{schema}"')
-            con.execute(f'create table "{schema}"."{table}" as select * from build."{schema}"."{table}"')
+            con.execute(
+                f'create table "{schema}"."{table}" as select * from build."{schema}"."{table}"'
+            )
             counts[f"{schema}.{table}"] = con.execute(
                 f'select count(*) from "{schema}"."{table}"'
             ).fetchone()[0]
@@ -67,10 +67,14 @@ def build_serving_assets() -> list[dg.AssetsDefinition]:
         kinds={"duckdb"},
         description="Read-only DuckDB copy of core, marts and compliance for BI tools.",
     )
-    def serving_copy(context: dg.AssetExecutionContext, hub: HubConfigResource) -> dg.MaterializeResult:
+    def serving_copy(
+        context: dg.AssetExecutionContext, hub: HubConfigResource
+    ) -> dg.MaterializeResult:
         config = hub.load()
         if config.warehouse.target != "duckdb" or config.warehouse.publish_path is None:
-            context.log.info("PostgreSQL target: BI reads the marts schema through the bi_reader role")
+            context.log.info(
+                "PostgreSQL target: BI reads the marts schema through the bi_reader role"
+            )
             return dg.MaterializeResult(metadata={"published": False})
         counts = publish_duckdb(config.warehouse.duckdb_path, config.warehouse.publish_path)
         return dg.MaterializeResult(

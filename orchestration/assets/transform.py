@@ -1,7 +1,5 @@
 """dbt assets in two steps, so blocking checks between them can stop the curated marts."""
 
-from __future__ import annotations
-
 import json
 import os
 from collections.abc import Iterator
@@ -11,7 +9,7 @@ import dagster as dg
 from dagster_dbt import DbtCliResource, dbt_assets
 
 from orchestration.assets.ingest import WAREHOUSE_POOL
-from orchestration.project import DBT_PROJECT_DIR, dbt_manifest_path
+from orchestration.project import DBT_PROJECT_DIR, dbt_executable, dbt_manifest_path
 from orchestration.resources import HubConfigResource
 from orchestration.translators import PmoDbtTranslator
 
@@ -66,4 +64,8 @@ def build_transform_assets() -> list[dg.AssetsDefinition]:
 
 
 def build_dbt_resource() -> DbtCliResource:
-    return DbtCliResource(project_dir=str(DBT_PROJECT_DIR), profiles_dir=str(DBT_PROJECT_DIR))
+    return DbtCliResource(
+        project_dir=str(DBT_PROJECT_DIR),
+        profiles_dir=str(DBT_PROJECT_DIR),
+        dbt_executable=dbt_executable(),
+    )

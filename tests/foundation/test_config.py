@@ -40,7 +40,9 @@ def test_a_secret_in_the_file_is_refused_without_echoing_it(tmp_path: Path) -> N
 
 def test_missing_settings_are_named(tmp_path: Path) -> None:
     config = load_config(_write(tmp_path, "[sources.jira]\nenabled = true\n"), environ={})
-    with pytest.raises(ConfigError, match=r"set sources\.jira\.base_url.*export PMO_HUB_JIRA_API_TOKEN"):
+    with pytest.raises(
+        ConfigError, match=r"set sources\.jira\.base_url.*export PMO_HUB_JIRA_API_TOKEN"
+    ):
         require(config.source("jira"), "jira", "base_url", "api_token")
 
 
