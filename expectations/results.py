@@ -43,6 +43,8 @@ def record_outcome(config: HubConfig, outcome: SuiteOutcome, run_id: str, asset:
 
 def latest_results(config: HubConfig) -> list[tuple]:
     """Rows of the most recent check of each suite."""
+    if config.warehouse.target == "duckdb" and not config.warehouse.duckdb_path.exists():
+        return []
     if not table_exists(config, RESULTS_SCHEMA, RESULTS_TABLE):
         return []
     return query(

@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from expectations.results import record_outcome
+from expectations.results import record_outcome, write_report
 from expectations.runner import SuiteOutcome, validate_dataframe, validate_postgres_table
 from expectations.suites import SUITES, SuiteSpec
 from orchestration.resources import HubConfigResource
@@ -35,6 +35,8 @@ def _gx_check(spec: SuiteSpec) -> dg.AssetChecksDefinition:
         config = hub.load()
         outcome = run_suite(spec, config)
         record_outcome(config, outcome, context.run.run_id, "/".join(spec.asset_key))
+        # Checks may run after the report asset: each one refreshes the report it feeds.
+        write_report(config)
         failed = {
             f"{o.expectation_type}({o.column or ''})": o.unexpected_count for o in outcome.failed
         }

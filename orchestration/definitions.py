@@ -9,6 +9,7 @@ from orchestration.assets.serving import build_serving_assets
 from orchestration.assets.transform import build_dbt_resource, build_transform_assets
 from orchestration.checks import build_checks
 from orchestration.jobs import finance_landing_job, sync_job
+from orchestration.loggers import progress_logger
 from orchestration.resources import build_resources
 from orchestration.schedules import build_schedules
 from orchestration.sensors import build_sensors
@@ -22,6 +23,7 @@ def build_definitions() -> dg.Definitions:
         schedules=build_schedules(),
         sensors=build_sensors(finance_landing_job),
         resources={**build_resources(), "dbt": build_dbt_resource()},
+        loggers={"console": dg.colored_console_logger, "progress": progress_logger},
     )
 
 

@@ -100,7 +100,8 @@ def run_source(system: str, config: HubConfig) -> SourceRunSummary:
     config.state_dir.mkdir(parents=True, exist_ok=True)
     load_info = module.load(settings, destination_for(config), pipelines_dir=str(config.state_dir))
     summary = SourceRunSummary(system=system, dataset=SYSTEMS[system][2])
-    infos = load_info if isinstance(load_info, list | tuple) else [load_info]
+    # LoadInfo is a NamedTuple: only a list means several loads.
+    infos = load_info if isinstance(load_info, list) else [load_info]
     for info in infos:
         if info is None:
             continue

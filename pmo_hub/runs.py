@@ -45,7 +45,7 @@ def run_sync_job(config_file: Path | None = None, tags: dict[str, str] | None = 
         instance=instance,
         tags=tags or {},
         raise_on_error=False,
-        run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
+        run_config={"loggers": {"progress": {}}},
     )
     summary = RunSummary(success=result.success, run_id=result.run_id)
     for evaluation in result.get_asset_check_evaluations():

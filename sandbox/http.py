@@ -182,6 +182,11 @@ class SandboxServer:
 
         class _Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # Without TCP_NODELAY each keep-alive response waits ~40 ms for a delayed ACK.
+            disable_nagle_algorithm = True
+            # Headers and body go out in two writes; with Nagle on, each keep-alive response
+            # then stalls ~40 ms on the client's delayed ACK.
+            disable_nagle_algorithm = True
 
             def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
                 return  # keep test output clean; requests are counted instead

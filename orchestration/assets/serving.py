@@ -38,8 +38,8 @@ def publish_duckdb(build_path: Path, serving_path: Path) -> dict[str, int]:
     try:
         con.execute(f"attach '{build_path}' as build (read_only)")
         tables = con.execute(
-            "select table_schema, table_name from duckdb_tables() "
-            "where database_name = 'build' and table_schema in ('marts', 'core', 'compliance')"
+            "select schema_name, table_name from duckdb_tables() "
+            "where database_name = 'build' and schema_name in ('marts', 'core', 'compliance')"
         ).fetchall()
         for schema, table in tables:
             con.execute(f'create schema if not exists "{schema}"')

@@ -1,0 +1,27 @@
+with
+
+source as (
+
+    select src.*
+    from {{ source('raw_planner', 'buckets') }} as src
+    inner join {{ source('raw_planner', '_dlt_loads') }} as loads
+        on src._dlt_load_id = loads.load_id
+    where loads.status = 0
+
+),
+
+renamed as (
+
+    select
+        -- ids
+        id as bucket_id,
+        plan_id,
+        -- strings
+        name as bucket_name,
+        order_hint,
+        _dlt_load_id as dlt_load_id
+    from source
+
+)
+
+select * from renamed

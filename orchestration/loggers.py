@@ -1,0 +1,50 @@
+"""A compact progress logger for command-line runs: one line per step, check and failure."""
+
+import logging
+import sys
+import time
+
+import dagster as dg
+
+_SHOWN = {"STEP_START", "STEP_SUCCESS", "STEP_FAILURE", "STEP_SKIPPED", "ASSET_CHECK_EVALUATION"}
+
+
+class _ProgressHandler(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(level=logging.DEBUG)
+        self._started: dict[str, float] = {}
+
+    def emit(self, record: logging.LogRecord) -> None:
+        meta = getattr(record, "dagster_meta", None) or {}
+        event = meta.get("dagster_event")
+        step = meta.get("step_key") or ""
+        if event is None:
+            if record.levelno >= logging.INFO and step:
+                sys.stdout.write(f"  [{step}] {meta.get('orig_message', record.getMessage())}\n")
+                sys.stdout.flush()
+            return
+        kind = event.event_type_value
+        if kind not in _SHOWN:
+            return
+        now = time.monotonic()
+        if kind == "STEP_START":
+            self._started[step] = now
+            line = f"-> {step}"
+        elif kind == "ASSET_CHECK_EVALUATION":
+            data = event.event_specific_data
+            verdict = "passed" if data.passed else f"FAILED ({data.severity.value})"
+            line = f"   check {data.asset_check_key.name} on {data.asset_key.to_user_string()}: {verdict}"
+        else:
+            took = now - self._started.get(step, now)
+            line = f"<- {step}: {kind.removeprefix('STEP_').lower()} ({took:.1f} s)"
+        sys.stdout.write(line + "\n")
+        sys.stdout.flush()
+
+
+@dg.logger(description="One line per step, check and failure (used by `pmo-hub run` and `demo`).")
+def progress_logger(init_context: dg.InitLoggerContext) -> logging.Logger:
+    logger = logging.getLogger("pmo_hub.progress")
+    logger.setLevel(logging.DEBUG)
+    logger.handlers = [_ProgressHandler()]
+    logger.propagate = False
+    return logger
