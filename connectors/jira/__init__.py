@@ -1,0 +1,653 @@
+"""Jira source for dlt: issues with complete history, worklogs, agile data and deletes.
+
+Cloud (REST v3 + Agile 1.0, email + API token) and Data Center (REST v2, PAT). Calling
+:func:`jira_source` does no I/O; every request happens inside the resource generators.
+
+Tables (dataset ``raw_jira``): ``projects``, ``fields``, ``statuses``, ``priorities``,
+``resolutions``, ``issue_types``, ``users``, ``boards``, ``sprints``, ``versions``, ``components``
+(dimensions, replaced every run); ``issues``, ``changelog``, ``issue_field_history``,
+``worklogs``, ``worklogs_deleted`` (merged on stable ids); ``issue_census`` and
+``issue_census_runs`` (reconcile mode: id-only presence per project, to detect deleted issues).
+API changes: https://developer.atlassian.com/changelog/
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from typing import Any
+
+import dlt
+from dlt.sources import DltResource
+
+from connectors.jira import settings as cfg
+from connectors.jira.client import JiraClient, JiraError, JiraRequestError
+from connectors.jira.rows import (
+    arrow,
+    changelog_rows,
+    field_history_rows,
+    issue_row,
+    naive_utc,
+    parse_ts,
+    timestamp_hints,
+    user_id,
+    worklog_row,
+)
+from connectors.jira.settings import JiraSettings
+
+__all__ = ["JiraSettings", "jira_resources", "jira_source"]
+
+log = logging.getLogger(__name__)
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _date_ms(value: date | None) -> int | None:
+    if value is None:
+        return None
+    return int(datetime(value.year, value.month, value.day, tzinfo=UTC).timestamp() * 1000)
+
+
+class _Context:
+    """Per-run shared lookups (projects, custom field ids), fetched lazily inside resources."""
+
+    def __init__(self, settings: JiraSettings) -> None:
+        self.settings = settings
+        self.client = JiraClient(
+            settings.base_url,
+            deployment=settings.deployment,
+            email=settings.email,
+            api_token=settings.api_token,
+            pat=settings.pat,
+            verify=settings.verify,
+            timeout_seconds=settings.timeout_seconds,
+            max_attempts=settings.max_attempts,
+            max_retry_wait_seconds=settings.max_retry_wait_seconds,
+            backoff_base_seconds=settings.backoff_base_seconds,
+        )
+        self._lock = threading.Lock()
+        self._projects: list[dict[str, Any]] | None = None
+        self._fields: list[dict[str, Any]] | None = None
+
+    @property
+    def cloud(self) -> bool:
+        return self.settings.deployment == "cloud"
+
+    def all_projects(self) -> list[dict[str, Any]]:
+        with self._lock:
+            if self._projects is None:
+                c = self.client
+                if self.cloud:
+                    self._projects = [
+                        p
+                        for page in c.offset_pages(c.path(cfg.PROJECT_SEARCH), {"expand": "lead"})
+                        for p in page
+                    ]
+                else:
+                    self._projects = c.get_json(c.path(cfg.PROJECTS_DC), {"expand": "lead"})
+            return self._projects
+
+    def projects(self) -> list[dict[str, Any]]:
+        """The configured projects (all visible ones by default), sorted by id."""
+        projects = self.all_projects()
+        if self.settings.projects:
+            wanted = {k.upper() for k in self.settings.projects}
+            missing = wanted - {p["key"].upper() for p in projects}
+            if missing:
+                raise JiraError(
+                    f"Jira projects not found or not visible to the sync account: {sorted(missing)} "
+                    "(check SOURCES__JIRA__PROJECTS)"
+                )
+            projects = [p for p in projects if p["key"].upper() in wanted]
+        return sorted(projects, key=lambda p: int(p["id"]))
+
+    def fields(self) -> list[dict[str, Any]]:
+        with self._lock:
+            if self._fields is None:
+                self._fields = self.client.get_json(self.client.path(cfg.FIELDS))
+            return self._fields
+
+    def custom_fields(self) -> dict[str, str | None]:
+        """Resolve story points, sprint and team to this site's custom field ids, by type then name."""
+        overrides = self.settings.custom_field_overrides
+        fields = self.fields()
+        resolved: dict[str, str | None] = {}
+        for role, custom_type in cfg.CUSTOM_FIELD_TYPES.items():
+            if overrides.get(role):
+                resolved[role] = overrides[role]
+                continue
+            name = cfg.CUSTOM_FIELD_NAMES[role]
+            typed = [f for f in fields if (f.get("schema") or {}).get("custom") == custom_type]
+            named = [f for f in typed if f.get("name") == name] or typed
+            named = named or [f for f in fields if f.get("custom") and f.get("name") == name]
+            resolved[role] = named[0]["id"] if named else None
+        log.info("Jira custom fields resolved: %s", resolved)
+        return resolved
+
+
+def _table(name: str, primary_key: str | list[str], item: Any = None) -> Any:
+    """Route ``item`` to table ``name`` with its own merge key; with no item, just create it."""
+    # An empty Arrow table (not dlt's materialize marker, which would add a NOT NULL _dlt_id
+    # that Arrow rows never fill) creates the table with the same columns as later rows.
+    return dlt.mark.with_hints(
+        item if item is not None else arrow(name, []),
+        dlt.mark.make_hints(
+            table_name=name,
+            write_disposition="merge",
+            primary_key=primary_key,
+            columns=timestamp_hints(name),
+        ),
+        create_table_variant=True,
+    )
+
+
+def jira_resources(settings: JiraSettings) -> list[DltResource]:
+    """Build the Jira resources for ``settings`` (no I/O until they are iterated)."""
+    ctx = _Context(settings)
+    client = ctx.client
+    overlap_ms = settings.overlap_minutes * 60_000
+
+    @dlt.resource(
+        name="projects",
+        write_disposition="replace",
+        primary_key="id",
+        columns={
+            "category_id": {"data_type": "bigint"},
+            "category_name": {"data_type": "text"},
+            "category_description": {"data_type": "text"},
+            "lead_account_id": {"data_type": "text"},
+        },
+    )
+    def projects() -> Iterator[list[dict[str, Any]]]:
+        yield [
+            {
+                "id": int(p["id"]),
+                "key": p["key"],
+                "name": p.get("name"),
+                "project_type_key": p.get("projectTypeKey"),
+                "category_id": int(p["projectCategory"]["id"])
+                if p.get("projectCategory")
+                else None,
+                "category_name": (p.get("projectCategory") or {}).get("name"),
+                "category_description": (p.get("projectCategory") or {}).get("description"),
+                "lead_account_id": user_id(p.get("lead")),
+                "is_private": p.get("isPrivate"),
+            }
+            for p in ctx.projects()
+        ]
+
+    @dlt.resource(name="fields", write_disposition="replace", primary_key="id")
+    def fields() -> Iterator[list[dict[str, Any]]]:
+        yield [
+            {
+                "id": f["id"],
+                "key": f.get("key"),
+                "name": f.get("name"),
+                "is_custom": bool(f.get("custom")),
+                "is_navigable": f.get("navigable"),
+                "schema_type": (f.get("schema") or {}).get("type"),
+                "schema_items": (f.get("schema") or {}).get("items"),
+                "schema_custom": (f.get("schema") or {}).get("custom"),
+                "clause_names": ",".join(f.get("clauseNames") or []),
+            }
+            for f in ctx.fields()
+        ]
+
+    @dlt.resource(name="statuses", write_disposition="replace", primary_key="id")
+    def statuses() -> Iterator[list[dict[str, Any]]]:
+        yield [
+            {
+                "id": int(s["id"]),
+                "name": s["name"],
+                "status_category_id": (s.get("statusCategory") or {}).get("id"),
+                "status_category_key": (s.get("statusCategory") or {}).get("key"),
+                "status_category_name": (s.get("statusCategory") or {}).get("name"),
+            }
+            for s in client.get_json(client.path(cfg.STATUSES))
+        ]
+
+    @dlt.resource(name="priorities", write_disposition="replace", primary_key="id")
+    def priorities() -> Iterator[list[dict[str, Any]]]:
+        yield [
+            {"id": int(p["id"]), "name": p["name"]}
+            for p in client.get_json(client.path(cfg.PRIORITIES))
+        ]
+
+    @dlt.resource(name="resolutions", write_disposition="replace", primary_key="id")
+    def resolutions() -> Iterator[list[dict[str, Any]]]:
+        yield [
+            {"id": int(p["id"]), "name": p["name"]}
+            for p in client.get_json(client.path(cfg.RESOLUTIONS))
+        ]
+
+    @dlt.resource(name="issue_types", write_disposition="replace", primary_key="id")
+    def issue_types() -> Iterator[list[dict[str, Any]]]:
+        yield [
+            {
+                "id": int(t["id"]),
+                "name": t["name"],
+                "is_subtask": bool(t.get("subtask")),
+                "hierarchy_level": t.get("hierarchyLevel"),
+            }
+            for t in client.get_json(client.path(cfg.ISSUE_TYPES))
+        ]
+
+    @dlt.resource(
+        name="users",
+        write_disposition="replace",
+        primary_key="account_id",
+        columns={
+            "email": {"data_type": "text"},
+            "user_name": {"data_type": "text"},
+        },
+    )
+    def users() -> Iterator[list[dict[str, Any]]]:
+        if ctx.cloud:
+            pages = client.array_pages(client.path(cfg.USERS_SEARCH))
+        else:
+            pages = client.array_pages(client.path(cfg.USERS_SEARCH_DC), {"username": "."})
+        for page in pages:
+            yield [
+                {
+                    "account_id": user_id(u),
+                    "user_name": u.get("name"),
+                    "display_name": u.get("displayName"),
+                    "email": u.get("emailAddress"),
+                    "is_active": u.get("active"),
+                    "account_type": u.get("accountType", "atlassian"),
+                    "time_zone": u.get("timeZone"),
+                }
+                for u in page
+            ]
+
+    def _boards() -> list[dict[str, Any]]:
+        keys = {p["key"] for p in ctx.projects()}
+        boards = [b for page in client.offset_pages(cfg.BOARDS) for b in page]
+        return [b for b in boards if (b.get("location") or {}).get("projectKey") in keys]
+
+    @dlt.resource(name="boards", write_disposition="replace", primary_key="id")
+    def boards() -> Iterator[list[dict[str, Any]]]:
+        yield [
+            {
+                "id": int(b["id"]),
+                "name": b.get("name"),
+                "type": b.get("type"),
+                "project_id": (b.get("location") or {}).get("projectId"),
+                "project_key": (b.get("location") or {}).get("projectKey"),
+            }
+            for b in _boards()
+        ]
+
+    @dlt.resource(
+        name="sprints",
+        write_disposition="replace",
+        primary_key="id",
+        columns={
+            "start_at": {"data_type": "timestamp", "timezone": False},
+            "end_at": {"data_type": "timestamp", "timezone": False},
+            "complete_at": {"data_type": "timestamp", "timezone": False},
+            "created_at": {"data_type": "timestamp", "timezone": False},
+        },
+    )
+    def sprints() -> Iterator[list[dict[str, Any]]]:
+        seen: set[int] = set()
+        for board in _boards():
+            if board.get("type") != "scrum":
+                continue  # kanban boards have no sprints
+            try:
+                pages = list(client.offset_pages(cfg.BOARD_SPRINTS.format(board=board["id"])))
+            except JiraRequestError as exc:
+                # Exactly this 400 means "no sprints" (team-managed boards); any other 400 is a bug.
+                if exc.status == 400 and cfg.NO_SPRINTS_MESSAGE in " ".join(exc.messages):
+                    continue
+                raise
+            rows = []
+            for s in (s for page in pages for s in page):
+                if s["id"] in seen:
+                    continue  # a sprint shared by several boards
+                seen.add(s["id"])
+                rows.append(
+                    {
+                        "id": int(s["id"]),
+                        "board_id": int(s.get("originBoardId") or board["id"]),
+                        "name": s.get("name"),
+                        "state": s.get("state"),
+                        "goal": s.get("goal") or None,
+                        "start_at": naive_utc(parse_ts(s.get("startDate"))),
+                        "end_at": naive_utc(parse_ts(s.get("endDate"))),
+                        "complete_at": naive_utc(parse_ts(s.get("completeDate"))),
+                        "created_at": naive_utc(parse_ts(s.get("createdDate"))),
+                    }
+                )
+            if rows:
+                yield rows
+
+    @dlt.resource(
+        name="versions",
+        write_disposition="replace",
+        primary_key="id",
+        columns={
+            "start_date": {"data_type": "date"},
+            "release_date": {"data_type": "date"},
+            "description": {"data_type": "text"},
+        },
+    )
+    def versions() -> Iterator[list[dict[str, Any]]]:
+        for p in ctx.projects():
+            rows = [
+                {
+                    "id": int(v["id"]),
+                    "project_id": int(v.get("projectId") or p["id"]),
+                    "name": v.get("name"),
+                    "description": v.get("description") or None,
+                    "is_released": bool(v.get("released")),
+                    "is_archived": bool(v.get("archived")),
+                    "is_overdue": bool(v.get("overdue")),
+                    "start_date": date.fromisoformat(v["startDate"])
+                    if v.get("startDate")
+                    else None,
+                    "release_date": date.fromisoformat(v["releaseDate"])
+                    if v.get("releaseDate")
+                    else None,
+                }
+                for page in client.offset_pages(client.path(cfg.VERSIONS, project=p["key"]))
+                for v in page
+            ]
+            if rows:
+                yield rows
+
+    @dlt.resource(
+        name="components",
+        write_disposition="replace",
+        primary_key="id",
+        columns={
+            "lead_account_id": {"data_type": "text"},
+        },
+    )
+    def components() -> Iterator[list[dict[str, Any]]]:
+        for p in ctx.projects():
+            if ctx.cloud:
+                items = [
+                    c
+                    for page in client.offset_pages(client.path(cfg.COMPONENTS, project=p["key"]))
+                    for c in page
+                ]
+            else:
+                items = client.get_json(client.path(cfg.COMPONENTS_DC, project=p["key"]))
+            rows = [
+                {
+                    "id": int(c["id"]),
+                    "project_id": int(c.get("projectId") or p["id"]),
+                    "name": c.get("name"),
+                    "lead_account_id": user_id(c.get("lead")),
+                }
+                for c in items
+            ]
+            if rows:
+                yield rows
+
+    def _history_tables(
+        batch: list[tuple[dict[str, Any], dict[str, Any]]], custom: dict[str, str | None]
+    ) -> Iterator[Any]:
+        """Complete changelogs of a batch of issues: bulk fetch on Cloud, embedded (+ fallback) on DC."""
+        now = _utcnow()
+        by_issue: dict[int, list[dict[str, Any]]] = {row["id"]: [] for _, row in batch}
+        if ctx.cloud:
+            for issue_id, history in client.bulk_changelogs([str(row["id"]) for _, row in batch]):
+                by_issue.setdefault(int(issue_id), []).extend(
+                    changelog_rows(issue_id, history, now)
+                )
+        else:
+            for raw, row in batch:
+                embedded = raw.get("changelog") or {}
+                histories = embedded.get("histories") or []
+                if int(embedded.get("total", len(histories))) > len(histories):
+                    histories = list(client.issue_changelog(raw["id"]))
+                for history in histories:
+                    by_issue[row["id"]].extend(changelog_rows(raw["id"], history, now))
+        changes = [c for rows in by_issue.values() for c in rows]
+        field_history = [
+            h
+            for _, row in batch
+            for h in field_history_rows(row, by_issue.get(row["id"], []), custom, now)
+        ]
+        if changes:
+            yield _table("changelog", ["history_id", "item_index"], arrow("changelog", changes))
+        if field_history:
+            yield _table(
+                "issue_field_history",
+                ["issue_id", "field_id", "history_id"],
+                arrow("issue_field_history", field_history),
+            )
+        yield arrow("issues", [row for _, row in batch])
+
+    @dlt.resource(
+        name="issues",
+        write_disposition="merge",
+        primary_key="id",
+        columns=timestamp_hints("issues"),
+    )
+    def issues() -> Iterator[Any]:
+        """Issues by ``updated`` per project (epoch-ms JQL, overlap window), with full history."""
+        state = dlt.current.resource_state()
+        cursors: dict[str, int] = state.setdefault("cursors", {})
+        custom = ctx.custom_fields()
+        fields = list(cfg.ISSUE_SYSTEM_FIELDS) + [fid for fid in custom.values() if fid]
+        page_size = min(
+            settings.page_size, cfg.SEARCH_PAGE_SIZE if ctx.cloud else cfg.DC_SEARCH_PAGE_SIZE
+        )
+        expand = None if ctx.cloud else "changelog"
+        batch: list[tuple[dict[str, Any], dict[str, Any]]] = []
+        new_cursors: dict[str, int] = {}
+        for project in ctx.projects():
+            pid = str(project["id"])
+            since = cursors.get(pid)
+            since = since - overlap_ms if since is not None else _date_ms(settings.start_date)
+            jql = f"project = {pid}"
+            if since is not None:
+                jql += f" AND updated >= {since}"
+            jql += " ORDER BY updated ASC"
+            top = cursors.get(pid)
+            for page in client.search(jql, fields, page_size=page_size, expand=expand):
+                now = _utcnow()
+                for raw in page:
+                    row = issue_row(raw, custom, now)
+                    batch.append((raw, row))
+                    if row["updated_ms"] is not None:
+                        top = row["updated_ms"] if top is None else max(top, row["updated_ms"])
+                if len(batch) >= cfg.CHANGELOG_BATCH:
+                    yield from _history_tables(batch, custom)
+                    batch = []
+            if top is not None:
+                new_cursors[pid] = top
+        if batch:
+            yield from _history_tables(batch, custom)
+        # Only now: a failure above leaves every cursor where the last complete load put it.
+        cursors.update(new_cursors)
+
+    @dlt.resource(
+        name="worklogs",
+        write_disposition="merge",
+        primary_key="id",
+        columns=timestamp_hints("worklogs"),
+    )
+    def worklogs() -> Iterator[Any]:
+        """Global incremental worklogs (``worklog/updated`` + ``list``) and tombstones (``deleted``)."""
+        state = dlt.current.resource_state()
+        yield _table("worklogs_deleted", "worklog_id")  # exists even before the first deletion
+        start = _date_ms(settings.start_date) or 0
+        results: dict[str, int] = {}
+        for kind in ("updated", "deleted"):
+            previous = state.get(f"{kind}_until")
+            since = max(0, previous - overlap_ms) if previous is not None else start
+            until = previous if previous is not None else start
+            for values, page_until in client.worklog_changes(kind, since):
+                until = max(until, page_until)
+                if not values:
+                    continue
+                now = _utcnow()
+                if kind == "updated":
+                    bodies = client.worklogs_by_ids([int(v["worklogId"]) for v in values])
+                    yield arrow("worklogs", [worklog_row(w, now) for w in bodies])
+                else:
+                    rows = [
+                        {
+                            "worklog_id": int(v["worklogId"]),
+                            "deleted_at": parse_ts(v["updatedTime"]),
+                            "_extracted_at": now,
+                        }
+                        for v in values
+                    ]
+                    yield _table("worklogs_deleted", "worklog_id", arrow("worklogs_deleted", rows))
+            results[kind] = until
+        for kind, until in results.items():
+            state[f"{kind}_until"] = until
+
+    @dlt.resource(
+        name="issue_census",
+        write_disposition="merge",
+        primary_key="issue_id",
+        columns=timestamp_hints("issue_census"),
+    )
+    def issue_census() -> Iterator[Any]:
+        """Id-only census per project; staging marks issues missing from the latest run deleted."""
+        # Both tables exist from the first run on, so staging can always read them.
+        yield _table("issue_census", "issue_id")
+        yield _table("issue_census_runs", ["census_run_id", "project_id"])
+        if not settings.reconcile:
+            return
+        state = dlt.current.resource_state()
+        counts: dict[str, int] = state.setdefault("counts", {})
+        run_id = _utcnow().strftime("%Y%m%dT%H%M%S.%fZ")
+        page_size = cfg.CENSUS_PAGE_SIZE if ctx.cloud else cfg.DC_CENSUS_PAGE_SIZE
+        runs = []
+        new_counts: dict[str, int] = {}
+        for project in ctx.projects():
+            pid = int(project["id"])
+            census_at = _utcnow()
+            ids = [
+                int(i["id"])
+                for page in client.search(f"project = {pid}", ["id"], page_size=page_size)
+                for i in page
+            ]
+            previous = counts.get(str(pid))
+            if previous and len(ids) < previous * (1 - settings.mass_delete_ratio):
+                raise JiraError(
+                    f"Jira census of project {project['key']} found {len(ids)} issues, the previous "
+                    f"found {previous}: refusing to mark so many deleted (mass_delete_ratio="
+                    f"{settings.mass_delete_ratio}). Check the sync account's permissions."
+                )
+            new_counts[str(pid)] = len(ids)
+            if ids:
+                yield arrow(
+                    "issue_census",
+                    [
+                        {
+                            "issue_id": i,
+                            "project_id": pid,
+                            "census_run_id": run_id,
+                            "seen_at": census_at,
+                        }
+                        for i in ids
+                    ],
+                )
+            runs.append(
+                {
+                    "census_run_id": run_id,
+                    "project_id": pid,
+                    "census_at": census_at,
+                    "issue_count": len(ids),
+                }
+            )
+        if runs:
+            yield _table(
+                "issue_census_runs",
+                ["census_run_id", "project_id"],
+                arrow("issue_census_runs", runs),
+            )
+        counts.update(new_counts)
+
+    resources = [
+        projects,
+        fields,
+        statuses,
+        priorities,
+        resolutions,
+        issue_types,
+        users,
+        boards,
+        sprints,
+        versions,
+        components,
+        issues,
+        worklogs,
+        issue_census,
+    ]
+    return resources
+
+
+@dlt.source(name="jira", max_table_nesting=0)
+def jira_source(
+    base_url: str = dlt.config.value,
+    deployment: str = "cloud",
+    email: str | None = dlt.secrets.value,
+    api_token: str | None = dlt.secrets.value,
+    pat: str | None = dlt.secrets.value,
+    projects: list[str] | None = None,
+    start_date: str | None = None,
+    page_size: int = cfg.SEARCH_PAGE_SIZE,
+    custom_field_overrides: dict[str, str] | None = None,
+    overlap_minutes: int = 5,
+    reconcile: bool = False,
+    verify: Any = True,
+    max_attempts: int = 8,
+    max_retry_wait_seconds: float = 300.0,
+    backoff_base_seconds: float = 0.5,
+    mass_delete_ratio: float = 0.5,
+) -> list[DltResource]:
+    """The Jira dlt source (config under ``sources.jira``; secrets ``SOURCES__JIRA__*``).
+
+    Args:
+        base_url: site root (``SOURCES__JIRA__BASE_URL``).
+        deployment: ``cloud`` or ``datacenter``.
+        email: Cloud account email (``SOURCES__JIRA__EMAIL``).
+        api_token: Cloud API token (``SOURCES__JIRA__API_TOKEN``).
+        pat: Data Center personal access token (``SOURCES__JIRA__PAT``).
+        projects: project keys to sync; all visible projects when empty.
+        start_date: ISO date; the first sync reads changes from this date on.
+        page_size: issues per search page (the API caps it).
+        custom_field_overrides: role -> field id, for ``story_points``, ``sprint``, ``team``.
+        overlap_minutes: re-read window on the issue and worklog cursors.
+        reconcile: run the id-only census that detects deleted issues (nightly).
+        verify: TLS verification: true/false or a CA bundle path.
+        max_attempts: attempts per request on 429/5xx.
+        max_retry_wait_seconds: total retry wait per request.
+        backoff_base_seconds: first backoff ceiling on 5xx without ``Retry-After``.
+        mass_delete_ratio: largest share of a project's issues one census may find missing.
+
+    Returns:
+        The resources; nothing is requested until they are iterated.
+    """
+    settings = JiraSettings(
+        base_url=base_url,
+        deployment=deployment,
+        email=email,
+        api_token=api_token,
+        pat=pat,
+        projects=tuple(projects or ()),
+        start_date=date.fromisoformat(start_date) if start_date else None,
+        page_size=page_size,
+        custom_field_overrides=dict(custom_field_overrides or {}),
+        overlap_minutes=overlap_minutes,
+        reconcile=reconcile,
+        verify=verify,
+        max_attempts=max_attempts,
+        max_retry_wait_seconds=max_retry_wait_seconds,
+        backoff_base_seconds=backoff_base_seconds,
+        mass_delete_ratio=mass_delete_ratio,
+    )
+    return jira_resources(settings)
