@@ -6,6 +6,7 @@ import argparse
 import json
 import logging
 import os
+import signal
 import sys
 import time
 import urllib.request
@@ -15,6 +16,8 @@ from pmo_hub.config import ConfigError, load_config
 from pmo_hub.runs import RunSummary, run_sync_job
 
 STATE_DIR = Path(".pmo-hub")
+# Volume tiers of sandbox.portfolio.TIERS (kept literal: the parser must not import the sandbox).
+SANDBOX_TIERS = ("XS", "S", "M", "L", "XL")
 
 
 def _print_summary(summary: RunSummary, config_file: Path | None, seconds: float) -> None:
@@ -109,30 +112,45 @@ def cmd_sandbox_up(args: argparse.Namespace) -> int:
     from sandbox.runtime import start_sandbox
 
     directory = Path(args.dir).resolve()
+    control_file = directory / "control.json"
+    # A control.json left by an earlier run would send `tick` (and anyone waiting for the file)
+    # to a dead server: it appears again only once this run's servers are up.
+    control_file.unlink(missing_ok=True)
     sandbox = start_sandbox(directory, args.tier, args.seed)
-    config_file = directory / "pmo-hub.sandbox.toml"
-    config_file.write_text(sandbox.config_toml(), encoding="utf-8")
-    (directory / "control.json").write_text(
-        json.dumps({"url": sandbox.control.url}), encoding="utf-8"
-    )
-    print(f"Jira (Cloud, HTTPS):      {sandbox.jira.url}   email {sandbox.jira.email}")
-    print(f"Microsoft authority:      {sandbox.microsoft.authority}")
-    print(f"Microsoft Graph:          {sandbox.microsoft.graph_url}")
-    print(f"CA certificate to trust:  {sandbox.certificate.cert_path}")
-    print(f"Files (MSPDI, finance):   {directory / 'files'}")
-    print(f"Config for pmo-hub:       {config_file}")
-    print("Credentials (export these before `pmo-hub run --config ...`):")
-    for name, value in sandbox.secrets().items():
-        print(f"  export {name}={value}")
-    print(f"World clock: {sandbox.world.now.isoformat()}; `pmo-hub sandbox tick` advances it.")
-    print("Press Ctrl-C to stop.", flush=True)
     try:
+        # SIGTERM (kill, process managers, Popen.terminate) stops the servers like Ctrl-C does.
+        signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
+        config_file = directory / "pmo-hub.sandbox.toml"
+        config_file.write_text(sandbox.config_toml(), encoding="utf-8")
+        # Written last and atomically: its presence means the sandbox is ready.
+        partial = control_file.with_suffix(".json.tmp")
+        partial.write_text(
+            json.dumps({"url": sandbox.control.url, "pid": os.getpid()}), encoding="utf-8"
+        )
+        partial.replace(control_file)
+        print(f"Jira (Cloud, HTTPS):      {sandbox.jira.url}   email {sandbox.jira.email}")
+        print(f"Microsoft authority:      {sandbox.microsoft.authority}")
+        print(f"Microsoft Graph:          {sandbox.microsoft.graph_url}")
+        print(f"Microsoft app client id:  {sandbox.microsoft.client_id}")
+        print(f"CA certificate to trust:  {sandbox.certificate.cert_path}")
+        print(f"Files (MSPDI, finance):   {directory / 'files'}")
+        print(f"Config for pmo-hub:       {config_file}")
+        print("Credentials (export these before `pmo-hub run --config ...`):")
+        for name, value in sandbox.secrets().items():
+            print(f"  export {name}={value}")
+        print(f"World clock: {sandbox.world.now.isoformat()}; `pmo-hub sandbox tick` advances it.")
+        print("Press Ctrl-C to stop.", flush=True)
         while True:
             time.sleep(3600)
     except KeyboardInterrupt:
         return 0
     finally:
+        control_file.unlink(missing_ok=True)
         sandbox.stop()
+
+
+def _raise_keyboard_interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def cmd_sandbox_files(args: argparse.Namespace) -> int:
@@ -147,15 +165,27 @@ def cmd_sandbox_files(args: argparse.Namespace) -> int:
 
 
 def cmd_sandbox_tick(args: argparse.Namespace) -> int:
-    control = json.loads((Path(args.dir) / "control.json").read_text(encoding="utf-8"))
+    control_file = Path(args.dir) / "control.json"
+    if not control_file.exists():
+        print(
+            f"no running sandbox: {control_file} is missing (start one with "
+            f"`pmo-hub sandbox up --dir {args.dir}`)",
+            file=sys.stderr,
+        )
+        return 1
+    control = json.loads(control_file.read_text(encoding="utf-8"))
     request = urllib.request.Request(
         control["url"] + "/tick",
         data=json.dumps({"days": args.days}).encode(),
         headers={"Content-Type": "application/json"},
         method="POST",
     )
-    with urllib.request.urlopen(request, timeout=120) as response:  # loopback only
-        print(json.loads(response.read()))
+    try:
+        with urllib.request.urlopen(request, timeout=120) as response:  # loopback only
+            print(json.dumps(json.loads(response.read())))
+    except OSError as exc:
+        print(f"the sandbox at {control['url']} did not answer: {exc}", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -177,13 +207,13 @@ def build_parser() -> argparse.ArgumentParser:
     sandbox = sub.add_parser("sandbox", help="the local sandbox of Jira, Microsoft and files")
     sandbox_sub = sandbox.add_subparsers(dest="sandbox_command", required=True)
     up = sandbox_sub.add_parser("up", help="start the servers and print URLs and credentials")
-    up.add_argument("--tier", default="S")
+    up.add_argument("--tier", default="S", choices=SANDBOX_TIERS)
     up.add_argument("--seed", type=int, default=42)
     up.add_argument("--dir", default=str(STATE_DIR / "sandbox-up"))
     up.set_defaults(func=cmd_sandbox_up)
     files = sandbox_sub.add_parser("files", help="write the file sources and manifest to DIR")
     files.add_argument("directory")
-    files.add_argument("--tier", default="S")
+    files.add_argument("--tier", default="S", choices=SANDBOX_TIERS)
     files.add_argument("--seed", type=int, default=42)
     files.set_defaults(func=cmd_sandbox_files)
     tick = sandbox_sub.add_parser("tick", help="advance a running sandbox's world clock")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -82,14 +83,28 @@ class RunningSandbox:
 
 def _control_router(world: World) -> Router:
     router = Router()
+    # The control server is threaded: two ticks at once would interleave their edits.
+    tick_lock = threading.Lock()
+
+    def clock() -> dict[str, Any]:
+        return {
+            "tier": world.portfolio.tier,
+            "seed": world.portfolio.seed,
+            "now": world.now.isoformat(),
+            "ticks": world.ticks,
+        }
 
     def tick(request):
         days = int((request.json() or {}).get("days", 1))
-        world.tick(days)
-        return json_response({"now": world.now.isoformat(), "ticks": world.ticks})
+        with tick_lock:
+            world.tick(days)
+            return json_response(clock())
 
     router.add("POST", "/tick", tick)
-    router.add("GET", "/manifest", lambda request: json_response(world.manifest.to_dict()))
+    # The same document as <dir>/files/manifest.json.
+    router.add(
+        "GET", "/manifest", lambda request: json_response({**clock(), **world.manifest.to_dict()})
+    )
     return router
 
 
