@@ -1,0 +1,118 @@
+"""The finance files pipeline: landing folder(s) -> ``raw_finance`` in DuckDB or PostgreSQL."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from pathlib import Path
+
+import dlt
+from dlt.common.destination import Destination
+from dlt.common.pipeline import LoadInfo
+from dlt.extract.source import DltSource
+
+from connectors.finance import finance_source
+from connectors.finance.reconcile import purge_superseded_sql
+from connectors.finance.settings import DATASET_NAME, FinanceSettings
+from pipelines.destinations import make_destination
+
+log = logging.getLogger(__name__)
+
+PIPELINE_NAME = "finance"
+
+
+def build_pipeline(
+    destination: Destination,
+    pipelines_dir: str | Path | None = None,
+    pipeline_name: str | None = None,
+    dataset_name: str = DATASET_NAME,
+) -> dlt.Pipeline:
+    """The dlt pipeline writing dataset ``raw_finance``.
+
+    Args:
+        destination: from :func:`pipelines.destinations.make_destination`.
+        pipelines_dir: where dlt keeps its working state (default: dlt's home).
+        pipeline_name: defaults to ``finance``.
+        dataset_name: ``raw_finance`` except in isolated tests.
+    """
+    return dlt.pipeline(
+        pipeline_name=pipeline_name or PIPELINE_NAME,
+        destination=destination,
+        dataset_name=dataset_name,
+        pipelines_dir=str(pipelines_dir) if pipelines_dir else None,
+    )
+
+
+def build_source(settings: FinanceSettings) -> DltSource:
+    """The finance source for ``settings`` (no I/O until the pipeline runs)."""
+    routes = (
+        [{"pattern": m.pattern, "entity": m.entity, "dialect": m.dialect} for m in settings.sources]
+        if settings.sources
+        else None
+    )
+    return finance_source(
+        landing_dirs=[str(p) for p in settings.landing_dirs],
+        contract_path=str(settings.contract_file),
+        routes=routes,
+        recursive=settings.recursive,
+    )
+
+
+def load(
+    settings: FinanceSettings,
+    destination: Destination,
+    pipelines_dir: str | Path | None = None,
+    pipeline_name: str | None = None,
+    dataset_name: str = DATASET_NAME,
+) -> LoadInfo:
+    """Scan the landing folders and load new files; returns dlt's LoadInfo.
+
+    On DuckDB the Arrow tables are written as parquet load files (never ``insert_values``).
+    """
+    pipeline = build_pipeline(destination, pipelines_dir, pipeline_name, dataset_name)
+    # DuckDB: parquet load files (never insert_values). PostgreSQL cannot load parquet; dlt then
+    # picks its preferred format for Arrow tables.
+    file_format = "parquet" if pipeline.destination.destination_name == "duckdb" else None
+    info = pipeline.run(build_source(settings), loader_file_format=file_format)
+    purged = purge_superseded(pipeline)
+    log.info("finance load finished: %s (%d superseded rows purged)", info.loads_ids, purged)
+    return info
+
+
+def purge_superseded(pipeline: dlt.Pipeline) -> int:
+    """Delete raw rows of superseded file versions (a corrected re-issue replaced them).
+
+    Staging never reads them (it joins the ledger's current versions); purging keeps the raw
+    tables equal to what the ledger says. Safe to run any time.
+
+    Returns:
+        The number of rows deleted.
+    """
+    with pipeline.sql_client() as client:
+        rows = client.execute_sql(
+            "select table_name from information_schema.tables where table_schema = %s",
+            pipeline.dataset_name,
+        )
+        existing = {r[0] for r in rows or []}
+        deleted = 0
+        for statement in purge_superseded_sql(existing, pipeline.dataset_name):
+            with client.execute_query(statement) as cursor:
+                deleted += max(getattr(cursor, "rowcount", 0) or 0, 0)
+        return deleted
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Load a landing folder into a DuckDB file (local runs)."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("landing", help="landing folder")
+    parser.add_argument("--duckdb", default="warehouse/pmo.duckdb")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO)
+    load(
+        FinanceSettings.for_folder(args.landing),
+        make_destination("duckdb", duckdb_path=args.duckdb),
+    )
+
+
+if __name__ == "__main__":
+    main()

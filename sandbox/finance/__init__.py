@@ -1,0 +1,1 @@
+"""Sandbox finance files: the world's ERP/HR/PPM exports and the parser torture set."""
