@@ -2,6 +2,7 @@
 
 import dagster as dg
 
+from connectors.finance.reconcile import unreconciled_files
 from expectations.results import record_outcome, write_report
 from expectations.runner import SuiteOutcome, validate_dataframe, validate_postgres_table
 from expectations.suites import SUITES, SuiteSpec
@@ -56,5 +57,34 @@ def _gx_check(spec: SuiteSpec) -> dg.AssetChecksDefinition:
     return _check
 
 
+@dg.asset_check(
+    asset=dg.AssetKey(["raw_finance", "file_ledger"]),
+    name="reconciled_rows_read_loaded_quarantined",
+    blocking=True,
+    description=(
+        "Nothing lost: for every current finance file, rows read = rows loaded + rows quarantined, "
+        "and the ledger's counts equal the rows actually in the raw tables. Blocks dbt on failure."
+    ),
+)
+def finance_files_reconcile(hub: HubConfigResource) -> dg.AssetCheckResult:
+    config = hub.load()
+    if "finance" not in config.enabled:
+        return dg.AssetCheckResult(passed=True, metadata={"skipped": "finance source disabled"})
+    warehouse: object = (
+        str(config.warehouse.duckdb_path)
+        if config.warehouse.target == "duckdb"
+        else config.require_postgres_url()
+    )
+    broken = unreconciled_files(warehouse, dataset=config.dataset_name("raw_finance"))
+    return dg.AssetCheckResult(
+        passed=not broken,
+        severity=dg.AssetCheckSeverity.ERROR,
+        metadata={
+            "unreconciled_files": len(broken),
+            "details": dg.MetadataValue.json([{k: str(v) for k, v in b.items()} for b in broken]),
+        },
+    )
+
+
 def build_checks() -> list[dg.AssetChecksDefinition]:
-    return [_gx_check(spec) for spec in SUITES]
+    return [*(_gx_check(spec) for spec in SUITES), finance_files_reconcile]

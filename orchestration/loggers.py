@@ -13,13 +13,14 @@ class _ProgressHandler(logging.Handler):
     def __init__(self) -> None:
         super().__init__(level=logging.DEBUG)
         self._started: dict[str, float] = {}
+        self._checks: dict[str, list[int]] = {}  # step -> [passed, failed]
 
     def emit(self, record: logging.LogRecord) -> None:
         meta = getattr(record, "dagster_meta", None) or {}
         event = meta.get("dagster_event")
         step = meta.get("step_key") or ""
         if event is None:
-            if record.levelno >= logging.INFO and step:
+            if record.levelno >= logging.WARNING and step:
                 sys.stdout.write(f"  [{step}] {meta.get('orig_message', record.getMessage())}\n")
                 sys.stdout.flush()
             return
@@ -32,11 +33,17 @@ class _ProgressHandler(logging.Handler):
             line = f"-> {step}"
         elif kind == "ASSET_CHECK_EVALUATION":
             data = event.event_specific_data
+            tally = self._checks.setdefault(step, [0, 0])
+            tally[0 if data.passed else 1] += 1
+            if data.passed and step.startswith("dbt_"):
+                return  # hundreds of dbt tests: summarized when the step ends
             verdict = "passed" if data.passed else f"FAILED ({data.severity.value})"
             line = f"   check {data.asset_check_key.name} on {data.asset_key.to_user_string()}: {verdict}"
         else:
             took = now - self._started.get(step, now)
-            line = f"<- {step}: {kind.removeprefix('STEP_').lower()} ({took:.1f} s)"
+            passed, failed = self._checks.get(step, [0, 0])
+            checks = f"; checks {passed} passed, {failed} failed" if passed or failed else ""
+            line = f"<- {step}: {kind.removeprefix('STEP_').lower()} ({took:.1f} s{checks})"
         sys.stdout.write(line + "\n")
         sys.stdout.flush()
 

@@ -9,6 +9,8 @@ from typing import Any
 import dagster as dg
 import requests
 
+from orchestration.finance_landing import build_finance_landing_sensor
+
 ALERT_WEBHOOK_ENV = "PMO_HUB_ALERT_WEBHOOK"
 ALERT_LOG_ENV = "PMO_HUB_ALERT_LOG"
 
@@ -36,9 +38,5 @@ def sync_failure_alert(context: dg.RunFailureSensorContext) -> None:
 
 def build_sensors(finance_job: Any) -> list[dg.SensorDefinition]:
     sensors: list[dg.SensorDefinition] = [sync_failure_alert]
-    try:
-        from orchestration.finance_landing import build_finance_landing_sensor
-    except ImportError:  # the finance connector is optional in a trimmed install
-        return sensors
     sensors.append(build_finance_landing_sensor(finance_job))
     return sensors

@@ -66,7 +66,15 @@ class HubConfig:
 
     def dbt_env(self) -> dict[str, str]:
         """Environment for dbt's profiles.yml (paths and connection, read there via env_var)."""
-        env = {"PMO_HUB_DBT_TARGET": self.warehouse.target, "DO_NOT_TRACK": "1"}
+        env = {
+            "PMO_HUB_DBT_TARGET": self.warehouse.target,
+            "DO_NOT_TRACK": "1",
+            # The job builds dbt in two steps (core, then marts). dbt's default "eager" selection
+            # runs a test as soon as one parent is selected, so a test between a core model and
+            # a mart ran in the core step, before the mart existed. "buildable" runs each test in
+            # the step that builds its last parent.
+            "DBT_INDIRECT_SELECTION": "buildable",
+        }
         if self.warehouse.target == "duckdb":
             env["PMO_HUB_DUCKDB_PATH"] = str(self.warehouse.duckdb_path)
         else:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -9,6 +10,8 @@ from typing import Any
 
 from pmo_hub.config import CONFIG_ENV, HubConfig, load_config
 from pmo_hub.warehouse import query
+
+log = logging.getLogger(__name__)
 
 SUMMARY_SCHEMA_PATTERNS = ("raw_%", "core", "marts", "compliance", "dq")
 
@@ -72,10 +75,15 @@ def table_row_counts(config: HubConfig) -> dict[str, int]:
         tables = query(
             config,
             "select table_schema, table_name from information_schema.tables "
-            f"where table_type = 'BASE TABLE' and ({where}) and table_name not like '\\_dlt%' escape '\\' "
+            f"where table_type = 'BASE TABLE' and ({where}) "
+            "and table_name not like '\\_dlt%' escape '\\' "
+            # dlt's merge staging datasets (raw_jira_staging ...) hold the last load's batch only.
+            "and table_schema not like '%\\_staging' escape '\\' "
             "order by 1, 2",
         )
-    except Exception:  # no warehouse yet: the run failed before anything landed
+    except Exception as exc:  # no warehouse yet: the run failed before anything landed
+        # Logged, not raised: an empty summary must not hide a query that broke on one target.
+        log.warning("could not list the warehouse tables: %s", exc)
         return {}
     counts: dict[str, int] = {}
     for schema, table in tables:

@@ -55,7 +55,12 @@ def query(config: HubConfig, sql: str, params: Sequence[Any] = ()) -> list[tuple
         with duckdb_connection(config) as con:
             return con.execute(sql, list(params)).fetchall()
     with postgres_connection(config) as con, con.cursor() as cur:
-        cur.execute(sql.replace("?", "%s"), list(params))
+        if params:
+            cur.execute(sql.replace("?", "%s"), list(params))
+        else:
+            # psycopg2 formats the text whenever parameters are passed, even an empty list, so a
+            # literal % (e.g. like 'raw_%') would be read as a placeholder.
+            cur.execute(sql)
         return cur.fetchall()
 
 

@@ -13,8 +13,10 @@ from orchestration.project import DBT_PROJECT_DIR, dbt_executable, dbt_manifest_
 from orchestration.resources import HubConfigResource
 from orchestration.translators import PmoDbtTranslator
 
-CORE_SELECT = "path:seeds path:models/staging path:models/intermediate path:models/marts/core"
-MARTS_SELECT = "path:models/marts/pmo path:models/marts/compliance"
+CORE_SELECT = (
+    "resource_type:seed fqn:pmo_hub.staging fqn:pmo_hub.intermediate fqn:pmo_hub.marts.core"
+)
+MARTS_SELECT = "fqn:pmo_hub.marts.pmo fqn:pmo_hub.marts.compliance"
 
 
 def dbt_vars(hub: HubConfigResource) -> dict[str, Any]:
