@@ -16,8 +16,14 @@ from orchestration.sensors import build_sensors
 
 
 def build_definitions() -> dg.Definitions:
+    dbt_core, dbt_marts = build_transform_assets()
     return dg.Definitions(
-        assets=[*build_ingest_assets(), *build_transform_assets(), *build_serving_assets()],
+        assets=[
+            *build_ingest_assets(),
+            dbt_core,
+            dbt_marts,
+            *build_serving_assets(sorted(dbt_marts.keys)),
+        ],
         asset_checks=build_checks(),
         jobs=[sync_job, finance_landing_job],
         schedules=build_schedules(),

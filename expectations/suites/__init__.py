@@ -32,7 +32,7 @@ SUITES: tuple[SuiteSpec, ...] = (
     ),
     SuiteSpec(
         name=marts__pmo__budget_vs_actual.SUITE_NAME,
-        asset_key=("fct_invoice_lines",),
+        asset_key=("core", "fct_invoice_lines"),
         schema="core",
         table="fct_invoice_lines",
         build=marts__pmo__budget_vs_actual.build_fact_suite,
@@ -40,7 +40,7 @@ SUITES: tuple[SuiteSpec, ...] = (
     ),
     SuiteSpec(
         name=marts__pmo__budget_vs_actual.MART_SUITE_NAME,
-        asset_key=("mart_budget_vs_actual",),
+        asset_key=("marts", "mart_budget_vs_actual"),
         schema="marts",
         table="mart_budget_vs_actual",
         build=marts__pmo__budget_vs_actual.build_suite,

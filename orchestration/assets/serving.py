@@ -1,6 +1,5 @@
 """After the marts: the data-quality report and the read-only copy BI tools open."""
 
-import json
 import os
 from pathlib import Path
 
@@ -9,19 +8,9 @@ import duckdb
 
 from expectations.results import write_report
 from orchestration.assets.ingest import WAREHOUSE_POOL
-from orchestration.project import dbt_manifest_path
 from orchestration.resources import HubConfigResource
 
 SERVED_SCHEMAS = ("marts", "core", "compliance")
-
-
-def mart_keys() -> list[dg.AssetKey]:
-    manifest = json.loads(dbt_manifest_path().read_text())
-    return sorted(
-        dg.AssetKey([node["name"]])
-        for node in manifest["nodes"].values()
-        if node["resource_type"] == "model" and node["fqn"][1:2] == ["marts"]
-    )
 
 
 def publish_duckdb(build_path: Path, serving_path: Path) -> dict[str, int]:
@@ -56,8 +45,8 @@ def publish_duckdb(build_path: Path, serving_path: Path) -> dict[str, int]:
     return counts
 
 
-def build_serving_assets() -> list[dg.AssetsDefinition]:
-    marts = mart_keys()
+def build_serving_assets(marts: list[dg.AssetKey]) -> list[dg.AssetsDefinition]:
+    """The serving steps run after every curated and compliance mart (``marts``)."""
 
     @dg.asset(
         name="serving_copy",

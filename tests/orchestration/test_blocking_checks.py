@@ -11,8 +11,8 @@ import pytest
 from orchestration.checks import build_checks
 from orchestration.resources import HubConfigResource
 
-FACT = dg.AssetKey(["fct_invoice_lines"])
-MART = dg.AssetKey(["mart_budget_vs_actual"])
+FACT = dg.AssetKey(["core", "fct_invoice_lines"])
+MART = dg.AssetKey(["marts", "mart_budget_vs_actual"])
 GOOD = [("k1", "FIN-1001", "2026-10", "inv.csv", 10), ("k2", "FIN-1001", "2026-10", "inv.csv", 5)]
 
 

@@ -41,10 +41,10 @@ def test_lineage_from_connectors_to_marts(graph) -> None:
                     todo.append(parent)
         return seen
 
-    mart = upstream(dg.AssetKey(["mart_budget_vs_actual"]))
+    mart = upstream(dg.AssetKey(["marts", "mart_budget_vs_actual"]))
     assert dg.AssetKey(["raw_finance", "invoice_lines"]) in mart
     assert dg.AssetKey(["raw_finance", "budget_lines"]) in mart
-    exceptions = upstream(dg.AssetKey(["fct_dq_exceptions"]))
+    exceptions = upstream(dg.AssetKey(["compliance", "fct_dq_exceptions"]))
     for dataset in ("raw_jira", "raw_planner", "raw_msproject", "raw_finance"):
         assert any(k.path[0] == dataset for k in exceptions), dataset
 
@@ -52,8 +52,8 @@ def test_lineage_from_connectors_to_marts(graph) -> None:
 def test_checks_cover_raw_core_and_marts(graph) -> None:
     check_keys = {(c.asset_key.to_user_string(), c.name) for c in graph.asset_check_keys}
     assert ("raw_finance/invoice_lines", "gx_raw__finance__invoice_lines") in check_keys
-    assert ("fct_invoice_lines", "gx_core__fct_invoice_lines") in check_keys
-    assert ("mart_budget_vs_actual", "gx_marts__pmo__budget_vs_actual") in check_keys
+    assert ("core/fct_invoice_lines", "gx_core__fct_invoice_lines") in check_keys
+    assert ("marts/mart_budget_vs_actual", "gx_marts__pmo__budget_vs_actual") in check_keys
     assert any(name.startswith("reconciled") or "reconcil" in name for _, name in check_keys)
     # dbt data tests surface as asset checks too
     assert sum(1 for _, name in check_keys if name.startswith(("not_null", "unique"))) > 10
