@@ -6,6 +6,7 @@ import argparse
 import json
 import logging
 import os
+import shutil
 import signal
 import sys
 import time
@@ -63,6 +64,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from sandbox.runtime import start_sandbox
 
     root = Path.cwd().resolve()
+    _reset_if_other_world(root, args)
     started = time.monotonic()
     print(
         f"[demo] generating the tier-{args.tier} sandbox world (seed {args.seed}) ...", flush=True
@@ -94,6 +96,32 @@ def cmd_demo(args: argparse.Namespace) -> int:
         return 0 if summary.success else 1
     finally:
         sandbox.stop()
+
+
+def _reset_if_other_world(root: Path, args: argparse.Namespace) -> None:
+    """Start from an empty demo warehouse when the tier, seed or target changed.
+
+    Another seed is another Jira site whose issue ids collide with the first one's; merging the
+    two worlds into one warehouse would be nonsense, while rerunning the same world must stay
+    incremental (that is what makes the second demo run a no-op).
+    """
+    marker = root / STATE_DIR / "demo-world.json"
+    world = {"tier": args.tier, "seed": args.seed, "target": args.target}
+    previous = json.loads(marker.read_text(encoding="utf-8")) if marker.exists() else None
+    if previous != world:
+        for path in (
+            root / "warehouse" / "pmo.duckdb",
+            root / "warehouse" / "pmo.duckdb.wal",
+            root / "warehouse" / "pmo_serving.duckdb",
+        ):
+            path.unlink(missing_ok=True)
+        shutil.rmtree(root / STATE_DIR / "dlt", ignore_errors=True)
+        if previous is not None:
+            print(
+                f"[demo] new sandbox world {world} (was {previous}): starting from an empty warehouse"
+            )
+    marker.parent.mkdir(parents=True, exist_ok=True)
+    marker.write_text(json.dumps(world), encoding="utf-8")
 
 
 def _append_hub_paths(config_file: Path, root: Path) -> None:

@@ -1,0 +1,138 @@
+{#- Every source object that stands for a project (finance registry code, Jira project, Planner
+    plan, MS Project plan) with its canonical finance project code. Order of evidence: a manual
+    seed override, then the code the tool carries (Jira project category, Planner `[FIN-xxxx]`
+    title prefix, MS Project custom field). A candidate code that is not in the finance registry
+    is not a mapping: such rows keep project_code null and feed GV-10. -#}
+with
+
+stg_finance__projects as (
+    select * from {{ ref('stg_finance__projects') }}
+),
+
+{% if pmo_source_enabled('jira') %}
+    stg_jira__projects as (
+        select * from {{ ref('stg_jira__projects') }}
+    ),
+{% endif %}
+
+{% if pmo_source_enabled('planner') %}
+    stg_planner__plans as (
+        select * from {{ ref('stg_planner__plans') }}
+    ),
+{% endif %}
+
+{% if pmo_source_enabled('msproject') %}
+    stg_msproject__projects as (
+        select * from {{ ref('stg_msproject__projects') }}
+    ),
+{% endif %}
+
+xref_project_identity_manual as (
+    select * from {{ ref('xref_project_identity_manual') }}
+),
+
+candidates as (
+    select
+        'finance' as source_system,
+        'finance_project_code' as source_object_type,
+        {{ pmo_to_string('project_code') }} as source_native_id,
+        {{ pmo_to_string('project_code') }} as display_key,
+        {{ pmo_to_string('project_name') }} as source_object_name,
+        {{ pmo_to_string('project_code') }} as candidate_project_code,
+        'registry' as detected_match_method
+    from stg_finance__projects
+    {% if pmo_source_enabled('jira') %}
+        union all
+        select
+            'jira' as source_system,
+            'jira_project' as source_object_type,
+            {{ pmo_to_string('jira_project_id') }} as source_native_id,
+            {{ pmo_to_string('project_key') }} as display_key,
+            {{ pmo_to_string('project_name') }} as source_object_name,
+            {{ pmo_to_string('project_code') }} as candidate_project_code,
+            'project_category' as detected_match_method
+        from stg_jira__projects
+    {% endif %}
+    {% if pmo_source_enabled('planner') %}
+        union all
+        select
+            'planner' as source_system,
+            'planner_plan' as source_object_type,
+            {{ pmo_to_string('plan_id') }} as source_native_id,
+            {{ pmo_to_string('plan_id') }} as display_key,
+            {{ pmo_to_string('plan_title') }} as source_object_name,
+            {{ pmo_to_string('project_code') }} as candidate_project_code,
+            'title_prefix' as detected_match_method
+        from stg_planner__plans
+    {% endif %}
+    {% if pmo_source_enabled('msproject') %}
+        union all
+        select
+            'msproject' as source_system,
+            'msproject_project' as source_object_type,
+            {{ pmo_to_string('plan_id') }} as source_native_id,
+            {{ pmo_basename('source_file') }} as display_key,
+            {{ pmo_to_string('project_title') }} as source_object_name,
+            {{ pmo_to_string('project_code') }} as candidate_project_code,
+            'custom_field' as detected_match_method
+        from stg_msproject__projects
+    {% endif %}
+),
+
+manual_overrides as (
+    -- The seed may name an object by its native id or by its display key (e.g. a Jira key).
+    select
+        candidates.source_system,
+        candidates.source_object_type,
+        candidates.source_native_id,
+        max(xref_project_identity_manual.project_code) as manual_project_code
+    from candidates
+    inner join xref_project_identity_manual
+        on
+            candidates.source_system = xref_project_identity_manual.source_system
+            and candidates.source_object_type = xref_project_identity_manual.source_object_type
+            and xref_project_identity_manual.source_native_id in (
+                candidates.source_native_id, candidates.display_key
+            )
+    group by candidates.source_system, candidates.source_object_type, candidates.source_native_id
+),
+
+proposed as (
+    select
+        candidates.*,
+        manual_overrides.manual_project_code,
+        coalesce(
+            manual_overrides.manual_project_code, nullif(trim(candidates.candidate_project_code), '')
+        ) as proposed_project_code
+    from candidates
+    left join manual_overrides
+        on
+            candidates.source_system = manual_overrides.source_system
+            and candidates.source_object_type = manual_overrides.source_object_type
+            and candidates.source_native_id = manual_overrides.source_native_id
+),
+
+final as (
+    select
+        {{ pmo_surrogate_key(['proposed.source_system', 'proposed.source_object_type',
+            'proposed.source_native_id']) }} as source_object_key,
+        proposed.source_system,
+        proposed.source_object_type,
+        proposed.source_native_id,
+        proposed.display_key,
+        proposed.source_object_name,
+        proposed.candidate_project_code,
+        proposed.manual_project_code,
+        stg_finance__projects.project_code,
+        case
+            when stg_finance__projects.project_code is null then null
+            when proposed.manual_project_code is not null then 'manual_seed'
+            else proposed.detected_match_method
+        end as match_method,
+        stg_finance__projects.project_code is not null as is_mapped
+    from proposed
+    left join stg_finance__projects
+        on proposed.proposed_project_code = stg_finance__projects.project_code
+)
+
+select * from final

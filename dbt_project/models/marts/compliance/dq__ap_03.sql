@@ -1,0 +1,41 @@
+{#- AP-03 exact duplicate invoice: same vendor + normalized invoice number + invoice line +
+    invoice date + amount. The first occurrence (file order) is the original; every later copy is
+    an exception keyed <vendor_id>|<invoice_number>|<invoice_line>. -#}
+with
+
+fct_invoice_lines as (
+    select * from {{ ref('fct_invoice_lines') }}
+),
+
+ranked as (
+    select
+        *,
+        row_number() over (
+            partition by vendor_id, invoice_number_normalized, invoice_line, invoice_date, amount
+            order by source_file, source_line, invoice_line_key
+        ) as occurrence,
+        count(*) over (
+            partition by vendor_id, invoice_number_normalized, invoice_line, invoice_date, amount
+        ) as copies
+    from fct_invoice_lines
+),
+
+exceptions as (
+    select
+        'invoice_line' as entity_type,
+        invoice_line_business_key as entity_key,
+        'finance' as source_system,
+        min(project_code) as project_code,
+        min({{ pmo_evidence([
+            ('copies', 'copies'),
+            ('invoice_date', 'invoice_date'),
+            ('amount', 'amount'),
+            ('file', 'source_file'),
+            ('line', 'source_line'),
+        ]) }}) as evidence
+    from ranked
+    where occurrence > 1
+    group by invoice_line_business_key
+)
+
+{{ pmo_dq_final('AP-03') }}

@@ -1,0 +1,34 @@
+{#- GV-05 dates passed, state not: a Planner or MS Project task (not a summary) whose start
+    passed while it is not started, or whose due date passed while it is not done. Jira issues
+    are left out: their created date is not a planned start. -#}
+with
+
+int_tasks_unioned as (
+    select * from {{ ref('int_tasks_unioned') }}
+),
+
+exceptions as (
+    select
+        'task' as entity_type,
+        task_display_key as entity_key,
+        source_system,
+        coalesce(project_code, 'UNMAPPED') as project_code,
+        {{ pmo_evidence([
+            ('status', 'status_category'),
+            ('start', 'start_date'),
+            ('due', 'due_date'),
+            ('percent_complete', 'percent_complete'),
+        ]) }} as evidence
+    from int_tasks_unioned
+    where
+        source_system in ('planner', 'msproject')
+        and not is_deleted
+        and not is_summary
+        and not is_closed
+        and (
+            (status_category = 'not_started' and start_date < {{ pmo_as_of_date() }})
+            or due_date < {{ pmo_as_of_date() }}
+        )
+)
+
+{{ pmo_dq_final('GV-05') }}

@@ -1,0 +1,37 @@
+{#- TS-05 time on a closed or non-chargeable project: work date after the project's close date,
+    or a project flagged not chargeable that has no close date. -#}
+with
+
+fct_timesheet_entries as (
+    select * from {{ ref('fct_timesheet_entries') }}
+),
+
+dim_project as (
+    select * from {{ ref('dim_project') }}
+),
+
+exceptions as (
+    select
+        'time_entry' as entity_type,
+        entries.source_record_id as entity_key,
+        entries.source_system,
+        entries.project_code,
+        {{ pmo_evidence([
+            ('work_date', 'entries.work_date'),
+            ('closed_date', 'projects.closed_date'),
+            ('project_status', 'projects.status'),
+        ]) }} as evidence
+    from fct_timesheet_entries as entries
+    inner join dim_project as projects
+        on
+            entries.project_code = projects.project_code
+            and not projects.is_unknown_member
+    where
+        entries.counts_as_timesheet
+        and (
+            entries.work_date > projects.closed_date
+            or (not projects.is_chargeable and projects.closed_date is null)
+        )
+)
+
+{{ pmo_dq_final('TS-05') }}

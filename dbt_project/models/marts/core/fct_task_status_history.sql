@@ -1,0 +1,96 @@
+{#- Status intervals of Jira issues from the changelog (SCD2 shape): one row per status change,
+    valid until the next change (open-ended rows run to the as-of date for hours in status).
+    The changelog `value` is the status id; names come from pairing each issue's last change
+    with its current status name (every status some issue currently has gets its name). -#}
+with
+
+{% if pmo_source_enabled('jira') %}
+    stg_jira__issue_field_history as (
+        select * from {{ ref('stg_jira__issue_field_history') }}
+    ),
+
+    stg_jira__issues as (
+        select * from {{ ref('stg_jira__issues') }}
+    ),
+{% endif %}
+
+int_tasks_unioned as (
+    select * from {{ ref('int_tasks_unioned') }}
+),
+
+changes as (
+    {% if pmo_source_enabled('jira') %}
+        select
+            {{ pmo_to_string('issue_id') }} as issue_id,
+            {{ pmo_to_string('value') }} as status_id,
+            {{ pmo_to_string('author_account_id') }} as changed_by,
+            changed_at
+        from stg_jira__issue_field_history
+        where lower(field_id) = 'status' or lower(field_name) = 'status'
+    {% else %}
+        select
+            cast(null as {{ pmo_type_string() }}) as issue_id,
+            cast(null as {{ pmo_type_string() }}) as status_id,
+            cast(null as {{ pmo_type_string() }}) as changed_by,
+            cast(null as {{ pmo_type_timestamp() }}) as changed_at
+        where 1 = 0
+    {% endif %}
+),
+
+intervals as (
+    select
+        issue_id,
+        status_id,
+        changed_by,
+        changed_at as valid_from,
+        lead(changed_at) over (partition by issue_id order by changed_at) as valid_to,
+        row_number() over (partition by issue_id order by changed_at) as sequence_no
+    from changes
+),
+
+status_names as (
+    {% if pmo_source_enabled('jira') %}
+        select
+            intervals.status_id,
+            max(stg_jira__issues.status_name) as status_name
+        from intervals
+        inner join stg_jira__issues
+            on intervals.issue_id = {{ pmo_to_string('stg_jira__issues.issue_id') }}
+        where intervals.valid_to is null
+        group by intervals.status_id
+    {% else %}
+        select
+            cast(null as {{ pmo_type_string() }}) as status_id,
+            cast(null as {{ pmo_type_string() }}) as status_name
+        where 1 = 0
+    {% endif %}
+),
+
+final as (
+    select
+        {{ pmo_surrogate_key(["'jira'", 'intervals.issue_id', 'intervals.sequence_no']) }}
+            as status_interval_key,
+        'jira' as source_system,
+        intervals.issue_id || '|' || {{ pmo_to_string('intervals.sequence_no') }} as source_record_id,
+        unioned_tasks.task_key,
+        unioned_tasks.task_display_key,
+        coalesce(unioned_tasks.project_code, 'UNMAPPED') as project_code,
+        intervals.status_id,
+        coalesce(status_names.status_name, intervals.status_id) as status_name,
+        intervals.changed_by,
+        intervals.valid_from,
+        intervals.valid_to,
+        intervals.sequence_no,
+        intervals.valid_to is null as is_current,
+        cast({{ pmo_datediff('intervals.valid_from',
+            'coalesce(intervals.valid_to, cast(' ~ pmo_as_of_date() ~ ' as ' ~ pmo_type_timestamp() ~ '))',
+            'hour') }} as decimal(12, 2)) as hours_in_status
+    from intervals
+    left join status_names on intervals.status_id = status_names.status_id
+    left join int_tasks_unioned as unioned_tasks
+        on
+            unioned_tasks.source_system = 'jira'
+            and intervals.issue_id = unioned_tasks.source_task_id
+)
+
+select * from final
