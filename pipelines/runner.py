@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import dlt
+
 from pipelines.destinations import make_destination
 from pmo_hub.config import ConfigError, HubConfig
 
@@ -84,11 +86,22 @@ def build_settings(system: str, config: HubConfig) -> Any:
 
 
 def destination_for(config: HubConfig) -> Any:
-    return make_destination(
+    """The dlt destination of the configured warehouse target."""
+    destination = make_destination(
         config.warehouse.target,
         duckdb_path=config.warehouse.duckdb_path,
         postgres_url=config.warehouse.postgres_url,
     )
+    if config.warehouse.target == "postgres":
+        from dlt.destinations.impl.postgres.configuration import PostgresCredentials
+
+        credentials = PostgresCredentials(config.require_postgres_url())
+        if credentials.password is None:
+            # dlt insists on a password, but a URL without one is valid (trust auth, .pgpass,
+            # PGPASSWORD): an empty one makes libpq fall back to those as psql and dbt do.
+            credentials.password = ""
+            destination = dlt.destinations.postgres(credentials)
+    return destination
 
 
 def run_source(system: str, config: HubConfig) -> SourceRunSummary:

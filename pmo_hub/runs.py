@@ -24,6 +24,7 @@ class RunSummary:
     checks_passed: int = 0
     checks_failed: int = 0
     failed_checks: list[str] = field(default_factory=list)
+    checks_failed_error: int = 0  # failed with severity ERROR (blocking); the rest are warnings
     expectations_passed: int = 0
     expectations_failed: int = 0
     failed_steps: list[str] = field(default_factory=list)
@@ -56,6 +57,8 @@ def run_sync_job(config_file: Path | None = None, tags: dict[str, str] | None = 
             summary.checks_passed += 1
         else:
             summary.checks_failed += 1
+            if evaluation.severity.value == "ERROR":
+                summary.checks_failed_error += 1
             summary.failed_checks.append(
                 f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}"
             )

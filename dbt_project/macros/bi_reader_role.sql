@@ -8,6 +8,9 @@
             if not exists (select from pg_roles where rolname = 'bi_reader') then
                 create role bi_reader nologin;
             end if;
+        exception
+            -- Roles are cluster-wide: a build in another database may create it at the same time.
+            when duplicate_object or unique_violation then null;
         end
         $$;
     {% endif %}
