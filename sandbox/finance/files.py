@@ -136,6 +136,38 @@ def write_finance_files(portfolio: Portfolio, directory: str | Path) -> list[Pat
     return paths
 
 
+def _save_deterministic_xlsx(workbook: object, path: Path, as_of: date) -> None:
+    """Save a workbook whose bytes depend only on its content and the world clock.
+
+    openpyxl stamps the save time into docProps/core.xml and every zip entry; the same world written
+    twice must give the same file, or the landing ledger would see a corrected re-issue.
+    """
+    import io
+    import re
+    import zipfile
+
+    buffer = io.BytesIO()
+    workbook.save(buffer)  # type: ignore[attr-defined]
+    stamp = f"{as_of.isoformat()}T00:00:00Z"
+    with (
+        zipfile.ZipFile(io.BytesIO(buffer.getvalue())) as source,
+        zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "docProps/core.xml":
+                data = re.sub(
+                    rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(<)",
+                    lambda m: m.group(1) + stamp.encode() + m.group(2),
+                    data,
+                )
+            info = zipfile.ZipInfo(
+                item.filename, date_time=(as_of.year, as_of.month, as_of.day, 0, 0, 0)
+            )
+            info.compress_type = zipfile.ZIP_DEFLATED
+            target.writestr(info, data)
+
+
 class _Writer:
     def __init__(self, portfolio: Portfolio, directory: Path) -> None:
         self.p = portfolio
@@ -290,7 +322,7 @@ class _Writer:
                     ]
                 )
         xlsx = self.dir / "budget_original.xlsx"
-        workbook.save(xlsx)
+        _save_deterministic_xlsx(workbook, xlsx, self.as_of)
         return [xlsx, current.save(self.dir)]
 
     # -- purchase orders ---------------------------------------------------------------------
