@@ -2,17 +2,7 @@ with
 
 source as (
 
-    select raw_rows.*
-    from {{ source('raw_finance', 'vendors') }} as raw_rows
-    inner join {{ source('raw_finance', 'file_ledger') }} as ledger
-        on
-            raw_rows._file_id = ledger.file_id
-            and raw_rows._file_sha256 = ledger.sha256
-            and ledger.status = 'loaded'
-    inner join {{ source('raw_finance', '_dlt_loads') }} as loads
-        on
-            raw_rows._dlt_load_id = loads.load_id
-            and loads.status = 0
+    {{ finance_current_rows('vendors') }}
 
 ),
 
