@@ -69,6 +69,7 @@ def build_source(settings: JiraSettings) -> DltSource:
         max_retry_wait_seconds=settings.max_retry_wait_seconds,
         backoff_base_seconds=settings.backoff_base_seconds,
         mass_delete_ratio=settings.mass_delete_ratio,
+        concurrency=settings.concurrency,
     )
 
 

@@ -5,19 +5,25 @@ Cloud (REST v3 + Agile 1.0, email + API token) and Data Center (REST v2, PAT). C
 
 Tables (dataset ``raw_jira``): ``projects``, ``fields``, ``statuses``, ``priorities``,
 ``resolutions``, ``issue_types``, ``users``, ``boards``, ``sprints``, ``versions``, ``components``
-(dimensions, replaced every run); ``issues``, ``changelog``, ``issue_field_history``,
-``worklogs``, ``worklogs_deleted`` (merged on stable ids); ``issue_census`` and
-``issue_census_runs`` (reconcile mode: id-only presence per project, to detect deleted issues).
+(dimensions: fetched every run, replaced when changed); ``issues``, ``changelog``,
+``issue_field_history``, ``worklogs``, ``worklogs_deleted`` (merged on stable ids);
+``issue_census`` and ``issue_census_runs`` (reconcile mode: id-only presence per project, to
+detect deleted issues).
 API changes: https://developer.atlassian.com/changelog/
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import threading
-from collections.abc import Iterator
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import dlt
 from dlt.sources import DltResource
@@ -41,6 +47,8 @@ __all__ = ["JiraSettings", "jira_resources", "jira_source"]
 
 log = logging.getLogger(__name__)
 
+T = TypeVar("T")
+
 
 def _utcnow() -> datetime:
     return datetime.now(UTC)
@@ -50,6 +58,73 @@ def _date_ms(value: date | None) -> int | None:
     if value is None:
         return None
     return int(datetime(value.year, value.month, value.day, tzinfo=UTC).timestamp() * 1000)
+
+
+@contextmanager
+def _pool(workers: int) -> Iterator[ThreadPoolExecutor | None]:
+    """A bounded thread pool for one resource (None = run inline)."""
+    if workers < 1:
+        yield None
+        return
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="jira") as pool:
+        yield pool
+
+
+def _ahead(
+    pool: ThreadPoolExecutor | None, thunks: Iterable[Callable[[], T]], window: int
+) -> Iterator[T]:
+    """Results of ``thunks`` in order, with at most ``window`` of them running ahead in ``pool``.
+
+    Bounded so memory stays flat however many projects or batches there are.
+    """
+    if pool is None:
+        for thunk in thunks:
+            yield thunk()
+        return
+    pending: deque[Future[T]] = deque()
+    try:
+        for thunk in thunks:
+            pending.append(pool.submit(thunk))
+            if len(pending) >= window:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+    finally:
+        for future in pending:
+            future.cancel()
+
+
+# Dimensions are declared "append" and every item they yield carries a "replace" hint: dlt
+# truncates a *declared* "replace" table whose resource yields nothing, so this is what lets an
+# unchanged dimension skip its load job and stay as it is. Nothing is ever appended.
+_DIMENSION = "append"
+
+
+def _dimension(rows: list[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
+    """Yield ``rows`` (the whole table) only when they differ from the last loaded run's.
+
+    The digest lives in the resource state, which dlt commits with the load package: a failed
+    load keeps the old digest, so the next run writes the table again.
+    """
+    state = dlt.current.resource_state()
+    payload = json.dumps(rows, sort_keys=True, default=str, separators=(",", ":"))
+    digest = hashlib.sha256(payload.encode()).hexdigest()
+    if state.get("digest") == digest:
+        return
+    state["digest"] = digest
+    yield dlt.mark.with_hints(rows, dlt.mark.make_hints(write_disposition="replace"))
+
+
+def _chain_first(first: list[T], rest: Iterator[list[T]]) -> Iterator[list[T]]:
+    if first:
+        yield first
+    yield from rest
+
+
+def _table_exists(name: str) -> bool:
+    """Whether an earlier run already created ``name`` (then its marker item is not needed)."""
+    table = dlt.current.source_schema().tables.get(name)
+    return bool(table and table.get("columns"))
 
 
 class _Context:
@@ -72,6 +147,7 @@ class _Context:
         self._lock = threading.Lock()
         self._projects: list[dict[str, Any]] | None = None
         self._fields: list[dict[str, Any]] | None = None
+        self._boards: list[dict[str, Any]] | None = None
 
     @property
     def cloud(self) -> bool:
@@ -104,6 +180,18 @@ class _Context:
                 )
             projects = [p for p in projects if p["key"].upper() in wanted]
         return sorted(projects, key=lambda p: int(p["id"]))
+
+    def boards(self) -> list[dict[str, Any]]:
+        """Agile boards of the configured projects (one listing shared by boards and sprints)."""
+        projects = self.projects()
+        with self._lock:
+            if self._boards is None:
+                keys = {p["key"] for p in projects}
+                boards = [b for page in self.client.offset_pages(cfg.BOARDS) for b in page]
+                self._boards = [
+                    b for b in boards if (b.get("location") or {}).get("projectKey") in keys
+                ]
+            return self._boards
 
     def fields(self) -> list[dict[str, Any]]:
         with self._lock:
@@ -151,9 +239,11 @@ def jira_resources(settings: JiraSettings) -> list[DltResource]:
     client = ctx.client
     overlap_ms = settings.overlap_minutes * 60_000
 
+    workers = settings.concurrency
+
     @dlt.resource(
         name="projects",
-        write_disposition="replace",
+        write_disposition=_DIMENSION,
         primary_key="id",
         columns={
             "category_id": {"data_type": "bigint"},
@@ -163,82 +253,94 @@ def jira_resources(settings: JiraSettings) -> list[DltResource]:
         },
     )
     def projects() -> Iterator[list[dict[str, Any]]]:
-        yield [
-            {
-                "id": int(p["id"]),
-                "key": p["key"],
-                "name": p.get("name"),
-                "project_type_key": p.get("projectTypeKey"),
-                "category_id": int(p["projectCategory"]["id"])
-                if p.get("projectCategory")
-                else None,
-                "category_name": (p.get("projectCategory") or {}).get("name"),
-                "category_description": (p.get("projectCategory") or {}).get("description"),
-                "lead_account_id": user_id(p.get("lead")),
-                "is_private": p.get("isPrivate"),
-            }
-            for p in ctx.projects()
-        ]
+        yield from _dimension(
+            [
+                {
+                    "id": int(p["id"]),
+                    "key": p["key"],
+                    "name": p.get("name"),
+                    "project_type_key": p.get("projectTypeKey"),
+                    "category_id": int(p["projectCategory"]["id"])
+                    if p.get("projectCategory")
+                    else None,
+                    "category_name": (p.get("projectCategory") or {}).get("name"),
+                    "category_description": (p.get("projectCategory") or {}).get("description"),
+                    "lead_account_id": user_id(p.get("lead")),
+                    "is_private": p.get("isPrivate"),
+                }
+                for p in ctx.projects()
+            ]
+        )
 
-    @dlt.resource(name="fields", write_disposition="replace", primary_key="id")
+    @dlt.resource(name="fields", write_disposition=_DIMENSION, primary_key="id")
     def fields() -> Iterator[list[dict[str, Any]]]:
-        yield [
-            {
-                "id": f["id"],
-                "key": f.get("key"),
-                "name": f.get("name"),
-                "is_custom": bool(f.get("custom")),
-                "is_navigable": f.get("navigable"),
-                "schema_type": (f.get("schema") or {}).get("type"),
-                "schema_items": (f.get("schema") or {}).get("items"),
-                "schema_custom": (f.get("schema") or {}).get("custom"),
-                "clause_names": ",".join(f.get("clauseNames") or []),
-            }
-            for f in ctx.fields()
-        ]
+        yield from _dimension(
+            [
+                {
+                    "id": f["id"],
+                    "key": f.get("key"),
+                    "name": f.get("name"),
+                    "is_custom": bool(f.get("custom")),
+                    "is_navigable": f.get("navigable"),
+                    "schema_type": (f.get("schema") or {}).get("type"),
+                    "schema_items": (f.get("schema") or {}).get("items"),
+                    "schema_custom": (f.get("schema") or {}).get("custom"),
+                    "clause_names": ",".join(f.get("clauseNames") or []),
+                }
+                for f in ctx.fields()
+            ]
+        )
 
-    @dlt.resource(name="statuses", write_disposition="replace", primary_key="id")
+    @dlt.resource(name="statuses", write_disposition=_DIMENSION, primary_key="id")
     def statuses() -> Iterator[list[dict[str, Any]]]:
-        yield [
-            {
-                "id": int(s["id"]),
-                "name": s["name"],
-                "status_category_id": (s.get("statusCategory") or {}).get("id"),
-                "status_category_key": (s.get("statusCategory") or {}).get("key"),
-                "status_category_name": (s.get("statusCategory") or {}).get("name"),
-            }
-            for s in client.get_json(client.path(cfg.STATUSES))
-        ]
+        yield from _dimension(
+            [
+                {
+                    "id": int(s["id"]),
+                    "name": s["name"],
+                    "status_category_id": (s.get("statusCategory") or {}).get("id"),
+                    "status_category_key": (s.get("statusCategory") or {}).get("key"),
+                    "status_category_name": (s.get("statusCategory") or {}).get("name"),
+                }
+                for s in client.get_json(client.path(cfg.STATUSES))
+            ]
+        )
 
-    @dlt.resource(name="priorities", write_disposition="replace", primary_key="id")
+    @dlt.resource(name="priorities", write_disposition=_DIMENSION, primary_key="id")
     def priorities() -> Iterator[list[dict[str, Any]]]:
-        yield [
-            {"id": int(p["id"]), "name": p["name"]}
-            for p in client.get_json(client.path(cfg.PRIORITIES))
-        ]
+        yield from _dimension(
+            [
+                {"id": int(p["id"]), "name": p["name"]}
+                for p in client.get_json(client.path(cfg.PRIORITIES))
+            ]
+        )
 
-    @dlt.resource(name="resolutions", write_disposition="replace", primary_key="id")
+    @dlt.resource(name="resolutions", write_disposition=_DIMENSION, primary_key="id")
     def resolutions() -> Iterator[list[dict[str, Any]]]:
-        yield [
-            {"id": int(p["id"]), "name": p["name"]}
-            for p in client.get_json(client.path(cfg.RESOLUTIONS))
-        ]
+        yield from _dimension(
+            [
+                {"id": int(p["id"]), "name": p["name"]}
+                for p in client.get_json(client.path(cfg.RESOLUTIONS))
+            ]
+        )
 
-    @dlt.resource(name="issue_types", write_disposition="replace", primary_key="id")
+    @dlt.resource(name="issue_types", write_disposition=_DIMENSION, primary_key="id")
     def issue_types() -> Iterator[list[dict[str, Any]]]:
-        yield [
-            {
-                "id": int(t["id"]),
-                "name": t["name"],
-                "is_subtask": bool(t.get("subtask")),
-                "hierarchy_level": t.get("hierarchyLevel"),
-            }
-            for t in client.get_json(client.path(cfg.ISSUE_TYPES))
-        ]
+        yield from _dimension(
+            [
+                {
+                    "id": int(t["id"]),
+                    "name": t["name"],
+                    "is_subtask": bool(t.get("subtask")),
+                    "hierarchy_level": t.get("hierarchyLevel"),
+                }
+                for t in client.get_json(client.path(cfg.ISSUE_TYPES))
+            ]
+        )
 
     @dlt.resource(
         name="users",
-        write_disposition="replace",
+        write_disposition=_DIMENSION,
         primary_key="account_id",
         columns={
             "email": {"data_type": "text"},
@@ -250,8 +352,8 @@ def jira_resources(settings: JiraSettings) -> list[DltResource]:
             pages = client.array_pages(client.path(cfg.USERS_SEARCH))
         else:
             pages = client.array_pages(client.path(cfg.USERS_SEARCH_DC), {"username": "."})
-        for page in pages:
-            yield [
+        yield from _dimension(
+            [
                 {
                     "account_id": user_id(u),
                     "user_name": u.get("name"),
@@ -261,30 +363,42 @@ def jira_resources(settings: JiraSettings) -> list[DltResource]:
                     "account_type": u.get("accountType", "atlassian"),
                     "time_zone": u.get("timeZone"),
                 }
+                for page in pages
                 for u in page
             ]
+        )
 
-    def _boards() -> list[dict[str, Any]]:
-        keys = {p["key"] for p in ctx.projects()}
-        boards = [b for page in client.offset_pages(cfg.BOARDS) for b in page]
-        return [b for b in boards if (b.get("location") or {}).get("projectKey") in keys]
-
-    @dlt.resource(name="boards", write_disposition="replace", primary_key="id")
+    @dlt.resource(name="boards", write_disposition=_DIMENSION, primary_key="id")
     def boards() -> Iterator[list[dict[str, Any]]]:
-        yield [
-            {
-                "id": int(b["id"]),
-                "name": b.get("name"),
-                "type": b.get("type"),
-                "project_id": (b.get("location") or {}).get("projectId"),
-                "project_key": (b.get("location") or {}).get("projectKey"),
-            }
-            for b in _boards()
-        ]
+        yield from _dimension(
+            [
+                {
+                    "id": int(b["id"]),
+                    "name": b.get("name"),
+                    "type": b.get("type"),
+                    "project_id": (b.get("location") or {}).get("projectId"),
+                    "project_key": (b.get("location") or {}).get("projectKey"),
+                }
+                for b in ctx.boards()
+            ]
+        )
+
+    def _board_sprints(board: dict[str, Any]) -> list[dict[str, Any]]:
+        try:
+            return [
+                s
+                for page in client.offset_pages(cfg.BOARD_SPRINTS.format(board=board["id"]))
+                for s in page
+            ]
+        except JiraRequestError as exc:
+            # Exactly this 400 means "no sprints" (team-managed boards); any other 400 is a bug.
+            if exc.status == 400 and cfg.NO_SPRINTS_MESSAGE in " ".join(exc.messages):
+                return []
+            raise
 
     @dlt.resource(
         name="sprints",
-        write_disposition="replace",
+        write_disposition=_DIMENSION,
         primary_key="id",
         columns={
             "start_at": {"data_type": "timestamp", "timezone": False},
@@ -294,41 +408,54 @@ def jira_resources(settings: JiraSettings) -> list[DltResource]:
         },
     )
     def sprints() -> Iterator[list[dict[str, Any]]]:
+        # Fetched every run (sprint state changes without touching issues); written when changed.
+        scrum = [b for b in ctx.boards() if b.get("type") == "scrum"]  # kanban has no sprints
         seen: set[int] = set()
-        for board in _boards():
-            if board.get("type") != "scrum":
-                continue  # kanban boards have no sprints
-            try:
-                pages = list(client.offset_pages(cfg.BOARD_SPRINTS.format(board=board["id"])))
-            except JiraRequestError as exc:
-                # Exactly this 400 means "no sprints" (team-managed boards); any other 400 is a bug.
-                if exc.status == 400 and cfg.NO_SPRINTS_MESSAGE in " ".join(exc.messages):
-                    continue
-                raise
-            rows = []
-            for s in (s for page in pages for s in page):
-                if s["id"] in seen:
-                    continue  # a sprint shared by several boards
-                seen.add(s["id"])
-                rows.append(
-                    {
-                        "id": int(s["id"]),
-                        "board_id": int(s.get("originBoardId") or board["id"]),
-                        "name": s.get("name"),
-                        "state": s.get("state"),
-                        "goal": s.get("goal") or None,
-                        "start_at": naive_utc(parse_ts(s.get("startDate"))),
-                        "end_at": naive_utc(parse_ts(s.get("endDate"))),
-                        "complete_at": naive_utc(parse_ts(s.get("completeDate"))),
-                        "created_at": naive_utc(parse_ts(s.get("createdDate"))),
-                    }
-                )
-            if rows:
-                yield rows
+        rows = []
+        with _pool(workers) as pool:
+            thunks = ((lambda b=b: (b, _board_sprints(b))) for b in scrum)
+            for board, items in _ahead(pool, thunks, workers):
+                for s in items:
+                    if s["id"] in seen:
+                        continue  # a sprint shared by several boards
+                    seen.add(s["id"])
+                    rows.append(
+                        {
+                            "id": int(s["id"]),
+                            "board_id": int(s.get("originBoardId") or board["id"]),
+                            "name": s.get("name"),
+                            "state": s.get("state"),
+                            "goal": s.get("goal") or None,
+                            "start_at": naive_utc(parse_ts(s.get("startDate"))),
+                            "end_at": naive_utc(parse_ts(s.get("endDate"))),
+                            "complete_at": naive_utc(parse_ts(s.get("completeDate"))),
+                            "created_at": naive_utc(parse_ts(s.get("createdDate"))),
+                        }
+                    )
+        yield from _dimension(rows)
+
+    def _project_versions(p: dict[str, Any]) -> list[dict[str, Any]]:
+        return [
+            {
+                "id": int(v["id"]),
+                "project_id": int(v.get("projectId") or p["id"]),
+                "name": v.get("name"),
+                "description": v.get("description") or None,
+                "is_released": bool(v.get("released")),
+                "is_archived": bool(v.get("archived")),
+                "is_overdue": bool(v.get("overdue")),
+                "start_date": date.fromisoformat(v["startDate"]) if v.get("startDate") else None,
+                "release_date": date.fromisoformat(v["releaseDate"])
+                if v.get("releaseDate")
+                else None,
+            }
+            for page in client.offset_pages(client.path(cfg.VERSIONS, project=p["key"]))
+            for v in page
+        ]
 
     @dlt.resource(
         name="versions",
-        write_disposition="replace",
+        write_disposition=_DIMENSION,
         primary_key="id",
         columns={
             "start_date": {"data_type": "date"},
@@ -337,63 +464,53 @@ def jira_resources(settings: JiraSettings) -> list[DltResource]:
         },
     )
     def versions() -> Iterator[list[dict[str, Any]]]:
-        for p in ctx.projects():
-            rows = [
-                {
-                    "id": int(v["id"]),
-                    "project_id": int(v.get("projectId") or p["id"]),
-                    "name": v.get("name"),
-                    "description": v.get("description") or None,
-                    "is_released": bool(v.get("released")),
-                    "is_archived": bool(v.get("archived")),
-                    "is_overdue": bool(v.get("overdue")),
-                    "start_date": date.fromisoformat(v["startDate"])
-                    if v.get("startDate")
-                    else None,
-                    "release_date": date.fromisoformat(v["releaseDate"])
-                    if v.get("releaseDate")
-                    else None,
-                }
-                for page in client.offset_pages(client.path(cfg.VERSIONS, project=p["key"]))
-                for v in page
+        # Fetched every run (release state changes without touching issues); written when changed.
+        with _pool(workers) as pool:
+            thunks = ((lambda p=p: _project_versions(p)) for p in ctx.projects())
+            rows = [row for chunk in _ahead(pool, thunks, workers) for row in chunk]
+        yield from _dimension(rows)
+
+    def _project_components(p: dict[str, Any]) -> list[dict[str, Any]]:
+        if ctx.cloud:
+            items = [
+                c
+                for page in client.offset_pages(client.path(cfg.COMPONENTS, project=p["key"]))
+                for c in page
             ]
-            if rows:
-                yield rows
+        else:
+            items = client.get_json(client.path(cfg.COMPONENTS_DC, project=p["key"]))
+        return [
+            {
+                "id": int(c["id"]),
+                "project_id": int(c.get("projectId") or p["id"]),
+                "name": c.get("name"),
+                "lead_account_id": user_id(c.get("lead")),
+            }
+            for c in items
+        ]
 
     @dlt.resource(
         name="components",
-        write_disposition="replace",
+        write_disposition=_DIMENSION,
         primary_key="id",
         columns={
             "lead_account_id": {"data_type": "text"},
         },
     )
     def components() -> Iterator[list[dict[str, Any]]]:
-        for p in ctx.projects():
-            if ctx.cloud:
-                items = [
-                    c
-                    for page in client.offset_pages(client.path(cfg.COMPONENTS, project=p["key"]))
-                    for c in page
-                ]
-            else:
-                items = client.get_json(client.path(cfg.COMPONENTS_DC, project=p["key"]))
-            rows = [
-                {
-                    "id": int(c["id"]),
-                    "project_id": int(c.get("projectId") or p["id"]),
-                    "name": c.get("name"),
-                    "lead_account_id": user_id(c.get("lead")),
-                }
-                for c in items
-            ]
-            if rows:
-                yield rows
+        with _pool(workers) as pool:
+            thunks = ((lambda p=p: _project_components(p)) for p in ctx.projects())
+            rows = [row for chunk in _ahead(pool, thunks, workers) for row in chunk]
+        yield from _dimension(rows)
 
-    def _history_tables(
-        batch: list[tuple[dict[str, Any], dict[str, Any]]], custom: dict[str, str | None]
-    ) -> Iterator[Any]:
-        """Complete changelogs of a batch of issues: bulk fetch on Cloud, embedded (+ fallback) on DC."""
+    def _fetch_histories(
+        batch: list[tuple[dict[str, Any], dict[str, Any]]],
+    ) -> dict[int, list[dict[str, Any]]]:
+        """Changelog rows of a batch of issues: bulk fetch on Cloud, embedded (+ fallback) on DC.
+
+        Runs in a worker thread (network only, plus flattening), so the next search pages and
+        batches are fetched while this one downloads.
+        """
         now = _utcnow()
         by_issue: dict[int, list[dict[str, Any]]] = {row["id"]: [] for _, row in batch}
         if ctx.cloud:
@@ -409,6 +526,14 @@ def jira_resources(settings: JiraSettings) -> list[DltResource]:
                     histories = list(client.issue_changelog(raw["id"]))
                 for history in histories:
                     by_issue[row["id"]].extend(changelog_rows(raw["id"], history, now))
+        return by_issue
+
+    def _history_tables(
+        batch: list[tuple[dict[str, Any], dict[str, Any]]],
+        by_issue: dict[int, list[dict[str, Any]]],
+        custom: dict[str, str | None],
+    ) -> Iterator[Any]:
+        now = _utcnow()
         changes = [c for rows in by_issue.values() for c in rows]
         field_history = [
             h
@@ -441,31 +566,52 @@ def jira_resources(settings: JiraSettings) -> list[DltResource]:
             settings.page_size, cfg.SEARCH_PAGE_SIZE if ctx.cloud else cfg.DC_SEARCH_PAGE_SIZE
         )
         expand = None if ctx.cloud else "changelog"
-        batch: list[tuple[dict[str, Any], dict[str, Any]]] = []
-        new_cursors: dict[str, int] = {}
-        for project in ctx.projects():
-            pid = str(project["id"])
+
+        def first_page(pid: str) -> tuple[Iterator[list[dict[str, Any]]], list[dict[str, Any]]]:
+            # The first page of each project is fetched ahead in the pool (most incremental runs
+            # need only that page); later pages continue the same generator in this thread.
             since = cursors.get(pid)
             since = since - overlap_ms if since is not None else _date_ms(settings.start_date)
             jql = f"project = {pid}"
             if since is not None:
                 jql += f" AND updated >= {since}"
             jql += " ORDER BY updated ASC"
-            top = cursors.get(pid)
-            for page in client.search(jql, fields, page_size=page_size, expand=expand):
-                now = _utcnow()
-                for raw in page:
-                    row = issue_row(raw, custom, now)
-                    batch.append((raw, row))
-                    if row["updated_ms"] is not None:
-                        top = row["updated_ms"] if top is None else max(top, row["updated_ms"])
-                if len(batch) >= cfg.CHANGELOG_BATCH:
-                    yield from _history_tables(batch, custom)
-                    batch = []
-            if top is not None:
-                new_cursors[pid] = top
-        if batch:
-            yield from _history_tables(batch, custom)
+            pages = client.search(jql, fields, page_size=page_size, expand=expand)
+            return pages, next(pages, [])
+
+        def history_batches(pool: ThreadPoolExecutor | None) -> Iterator[Any]:
+            batch: list[tuple[dict[str, Any], dict[str, Any]]] = []
+            pids = [str(p["id"]) for p in ctx.projects()]
+            thunks = ((lambda pid=pid: (pid, *first_page(pid))) for pid in pids)
+            for pid, pages, first in _ahead(pool, thunks, max(1, workers - 2)):
+                top = cursors.get(pid)
+                for page in _chain_first(first, pages):
+                    now = _utcnow()
+                    for raw in page:
+                        row = issue_row(raw, custom, now)
+                        batch.append((raw, row))
+                        if row["updated_ms"] is not None:
+                            top = row["updated_ms"] if top is None else max(top, row["updated_ms"])
+                        if len(batch) == cfg.CHANGELOG_BATCH:
+                            # Exactly one bulkfetch call's worth: a larger batch costs a 2nd call.
+                            yield batch
+                            batch = []
+                if top is not None:
+                    new_cursors[pid] = top
+            if batch:
+                yield batch
+
+        new_cursors: dict[str, int] = {}
+        # Requests in flight never exceed ``concurrency``: this thread pages the searches, one
+        # background thread downloads changelog batches (at most two batches in memory: one
+        # downloading while the next is assembled) and the rest fetch first pages ahead. Two
+        # pools, so a batch waiting on its changelogs cannot starve the searches feeding the next.
+        changelog_workers = 1 if workers >= 2 else 0
+        search_workers = workers - 1 - changelog_workers
+        with _pool(search_workers) as search_pool, _pool(changelog_workers) as changelog_pool:
+            thunks = ((lambda b=b: (b, _fetch_histories(b))) for b in history_batches(search_pool))
+            for batch, by_issue in _ahead(changelog_pool, thunks, 2):
+                yield from _history_tables(batch, by_issue, custom)
         # Only now: a failure above leaves every cursor where the last complete load put it.
         cursors.update(new_cursors)
 
@@ -478,7 +624,8 @@ def jira_resources(settings: JiraSettings) -> list[DltResource]:
     def worklogs() -> Iterator[Any]:
         """Global incremental worklogs (``worklog/updated`` + ``list``) and tombstones (``deleted``)."""
         state = dlt.current.resource_state()
-        yield _table("worklogs_deleted", "worklog_id")  # exists even before the first deletion
+        if not _table_exists("worklogs_deleted"):
+            yield _table("worklogs_deleted", "worklog_id")  # exists before the first deletion
         start = _date_ms(settings.start_date) or 0
         results: dict[str, int] = {}
         for kind in ("updated", "deleted"):
@@ -516,8 +663,12 @@ def jira_resources(settings: JiraSettings) -> list[DltResource]:
     def issue_census() -> Iterator[Any]:
         """Id-only census per project; staging marks issues missing from the latest run deleted."""
         # Both tables exist from the first run on, so staging can always read them.
-        yield _table("issue_census", "issue_id")
-        yield _table("issue_census_runs", ["census_run_id", "project_id"])
+        for name, key in (
+            ("issue_census", "issue_id"),
+            ("issue_census_runs", ["census_run_id", "project_id"]),
+        ):
+            if not _table_exists(name):
+                yield _table(name, key)
         if not settings.reconcile:
             return
         state = dlt.current.resource_state()
@@ -608,6 +759,7 @@ def jira_source(
     max_retry_wait_seconds: float = 300.0,
     backoff_base_seconds: float = 0.5,
     mass_delete_ratio: float = 0.5,
+    concurrency: int = 4,
 ) -> list[DltResource]:
     """The Jira dlt source (config under ``sources.jira``; secrets ``SOURCES__JIRA__*``).
 
@@ -628,6 +780,7 @@ def jira_source(
         max_retry_wait_seconds: total retry wait per request.
         backoff_base_seconds: first backoff ceiling on 5xx without ``Retry-After``.
         mass_delete_ratio: largest share of a project's issues one census may find missing.
+        concurrency: requests in flight at once (1 to 5; Atlassian advises 3-5).
 
     Returns:
         The resources; nothing is requested until they are iterated.
@@ -649,5 +802,6 @@ def jira_source(
         max_retry_wait_seconds=max_retry_wait_seconds,
         backoff_base_seconds=backoff_base_seconds,
         mass_delete_ratio=mass_delete_ratio,
+        concurrency=concurrency,
     )
     return jira_resources(settings)

@@ -36,6 +36,7 @@ CENSUS_PAGE_SIZE = 5000  # search/jql with fields=id only
 DC_SEARCH_PAGE_SIZE = 1000  # jira.search.views.default.max default
 DC_CENSUS_PAGE_SIZE = 1000
 CHANGELOG_BATCH = 1000  # issue ids per changelog/bulkfetch call
+MAX_CONCURRENCY = 5  # Atlassian's advice for API-token clients: 3-5 requests in flight
 CHANGELOG_PAGE_SIZE = 10000  # histories per bulkfetch page
 WORKLOG_LIST_BATCH = 1000
 OFFSET_PAGE_SIZE = 50
@@ -100,6 +101,8 @@ class JiraSettings:
         backoff_base_seconds: first backoff ceiling on 5xx without ``Retry-After``.
         mass_delete_ratio: a census that loses more than this share of a project's issues since
             the previous census stops the run instead of marking them deleted.
+        concurrency: requests in flight at once (per-project dimensions, first search pages,
+            changelog batches); 1 disables threads; capped at ``MAX_CONCURRENCY``.
     """
 
     base_url: str
@@ -119,6 +122,7 @@ class JiraSettings:
     max_retry_wait_seconds: float = 300.0
     backoff_base_seconds: float = 0.5
     mass_delete_ratio: float = 0.5
+    concurrency: int = 4
 
     def __post_init__(self) -> None:
         if self.deployment not in ("cloud", "datacenter"):
@@ -127,6 +131,7 @@ class JiraSettings:
             )
         self.base_url = self.base_url.rstrip("/")
         self.projects = tuple(self.projects)
+        self.concurrency = max(1, min(int(self.concurrency), MAX_CONCURRENCY))
 
     def __repr__(self) -> str:  # keep secrets out of logs and tracebacks
         return (

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import random
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
@@ -338,6 +338,7 @@ class JiraWorld:
         *,
         change_fraction: float = 0.01,
         spread: timedelta | None = None,
+        worklog_fraction: float | None = None,
     ) -> dict[str, int]:
         """Advance the clock and edit, create and delete issues and worklogs.
 
@@ -346,6 +347,9 @@ class JiraWorld:
             change_fraction: share of live issues edited (creates and deletes scale with it).
             spread: edits get ``updated`` times spread over ``[now - spread, now]``
                 (default: the whole interval since the previous clock, at most one day).
+            worklog_fraction: share of worklogs edited (creates and deletes scale with it);
+                default ``change_fraction``; 0 leaves worklogs alone. Every worklog change also
+                bumps its issue's ``updated`` (as Jira does), so it re-surfaces that issue.
 
         Returns:
             Counts of what changed, e.g. ``{"issues_updated": 4, "issues_deleted": 1, ...}``.
@@ -400,8 +404,28 @@ class JiraWorld:
             self._delete_issue(issue_id, when(self.now_ms))
             counts["issues_deleted"] += 1
 
+        if worklog_fraction is None:
+            worklog_fraction = change_fraction
+        if worklog_fraction > 0:
+            self._tick_worklogs(rng, worklog_fraction, when, new_now, counts)
+
+        for issue_id in self._dirty:
+            self.written_at[issue_id] = wall
+        self._dirty.clear()
+        self.now_ms = new_now
+        self.revision += 1
+        return counts
+
+    def _tick_worklogs(
+        self,
+        rng: random.Random,
+        fraction: float,
+        when: Callable[[int], int],
+        new_now: int,
+        counts: dict[str, int],
+    ) -> None:
         worklog_ids = sorted(self.worklogs)
-        n_wl = max(1, int(len(worklog_ids) * change_fraction))
+        n_wl = max(1, int(len(worklog_ids) * fraction))
         for wid in rng.sample(worklog_ids, k=min(n_wl, len(worklog_ids))):
             wl = self.worklogs.get(wid)
             if wl is None:
@@ -444,13 +468,6 @@ class JiraWorld:
             self.deleted_worklogs[wid] = t
             self._bump_time_spent(wl.issue_id, -wl.seconds, t)
             counts["worklogs_deleted"] += 1
-
-        for issue_id in self._dirty:
-            self.written_at[issue_id] = wall
-        self._dirty.clear()
-        self.now_ms = new_now
-        self.revision += 1
-        return counts
 
     def _bump_time_spent(self, issue_id: int, delta: int, t: int) -> None:
         issue = self.issues.get(issue_id)

@@ -14,7 +14,11 @@ from jira_helpers import (
     cloud_settings,
     dc_settings,
     expected_issues,
+    expected_sprints,
+    expected_versions,
     loaded_issues,
+    loaded_sprints,
+    loaded_versions,
     loaded_worklogs,
 )
 
@@ -318,3 +322,81 @@ def test_project_filter_and_start_date(world, start_server, warehouse):
     )
     with pytest.raises(PipelineStepFailed, match="NOPE"):
         warehouse("bad").load(cloud_settings(sandbox, projects=("NOPE",)))
+
+
+DIMENSIONS = {
+    "projects",
+    "fields",
+    "statuses",
+    "priorities",
+    "resolutions",
+    "issue_types",
+    "users",
+    "boards",
+    "sprints",
+    "versions",
+    "components",
+}
+
+
+def _loaded_tables(info) -> set[str]:
+    return {
+        job.job_file_info.table_name
+        for package in info.load_packages
+        for job in package.jobs["completed_jobs"]
+        if not job.job_file_info.table_name.startswith("_dlt")
+    }
+
+
+def test_unchanged_dimensions_skip_their_load_but_sprint_and_release_changes_land(
+    world, start_server, warehouse
+):
+    sandbox = start_server(world)
+    wh = warehouse()
+    settings = cloud_settings(sandbox)
+    first = _loaded_tables(wh.load(settings))
+    assert DIMENSIONS <= first
+    counts = {t: wh.scalar(f"select count(*) from raw_jira.{t}") for t in DIMENSIONS}
+    assert min(counts.values()) > 0
+
+    sandbox.server.reset_counts()
+    second = wh.load(settings)
+    # Still fetched every run (one listing per project / scrum board) ...
+    calls = sandbox.server.request_counts
+    assert sum(n for k, n in calls.items() if k.endswith("/version")) == len(world.projects)
+    scrum = sum(1 for b in world.boards if b.type == "scrum")
+    assert sum(n for k, n in calls.items() if k.endswith("/sprint")) == scrum > 0
+    assert calls["GET /rest/agile/1.0/board"] == 1  # one listing shared by boards and sprints
+    # ... but nothing changed, so no dimension is rewritten, and none was truncated either.
+    assert _loaded_tables(second) & DIMENSIONS == set()
+    assert {t: wh.scalar(f"select count(*) from raw_jira.{t}") for t in DIMENSIONS} == counts
+
+    active = next(s for s in world.sprints if s.state == "active")
+    active.state, active.complete_ms = "closed", active.end_ms
+    version = next(v for v in world.versions if not v.released)
+    version.released = True
+    third = _loaded_tables(wh.load(settings))
+    assert third & DIMENSIONS == {"sprints", "versions"}
+    assert loaded_sprints(wh) == expected_sprints(world)
+    assert loaded_versions(wh) == expected_versions(world)
+    assert {t: wh.scalar(f"select count(*) from raw_jira.{t}") for t in DIMENSIONS} == counts
+
+
+@pytest.mark.parametrize("concurrency", [1, 5])
+def test_threaded_fetching_loads_exactly_the_world(
+    world, start_server, warehouse, monkeypatch, concurrency
+):
+    """Many small pages and changelog batches, in flight together or one at a time: same data."""
+    from connectors.jira import settings as jira_cfg
+
+    monkeypatch.setattr(jira_cfg, "CHANGELOG_BATCH", 50)
+    sandbox = start_server(world)
+    wh = warehouse()
+    wh.load(cloud_settings(sandbox, page_size=10, concurrency=concurrency))
+    assert_equals_world(wh, world)
+    assert wh.rows("select count(*), count(distinct id) from raw_jira.issues") == [(397, 397)]
+    counts = sandbox.server.request_counts
+    assert counts["POST /rest/api/3/changelog/bulkfetch"] == -(-397 // 50) == 8
+    assert counts["POST /rest/api/3/search/jql"] == sum(
+        -(-len(ids) // 10) for ids in world.issues_by_project.values()
+    )
