@@ -6,6 +6,11 @@ from pathlib import Path
 
 import dlt
 from dlt.common.destination import Destination
+from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
+
+# Caps DuckDB's buffer manager during dlt's merges (it spills to <db>.tmp beyond it). Measured on a
+# full tier-S Jira sync: peak RSS 871 MiB without a limit, 644 MiB at 256MB, same load time.
+DEFAULT_DUCKDB_MEMORY_LIMIT = "256MB"
 
 SUPPORTED_TARGETS = ("duckdb", "postgres")
 
@@ -15,6 +20,7 @@ def make_destination(
     *,
     duckdb_path: str | Path | None = None,
     postgres_url: str | None = None,
+    duckdb_memory_limit: str | None = DEFAULT_DUCKDB_MEMORY_LIMIT,
 ) -> Destination:
     """Build the dlt destination for a warehouse target.
 
@@ -22,6 +28,7 @@ def make_destination(
         target: ``duckdb`` (embedded default) or ``postgres`` (shared serving target).
         duckdb_path: the DuckDB file, required for ``duckdb``.
         postgres_url: ``postgresql://user:password@host:port/database``, required for ``postgres``.
+        duckdb_memory_limit: DuckDB ``memory_limit`` for loads (``None``: DuckDB's default).
 
     Raises:
         ValueError: on an unknown target or a missing path/URL, naming the setting to fix.
@@ -31,7 +38,10 @@ def make_destination(
             raise ValueError("warehouse.duckdb_path is not set (PMO_HUB_DUCKDB_PATH)")
         path = Path(duckdb_path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        return dlt.destinations.duckdb(str(path))
+        config = {"memory_limit": duckdb_memory_limit} if duckdb_memory_limit else None
+        return dlt.destinations.duckdb(
+            credentials=DuckDbCredentials(str(path), global_config=config)
+        )
     if target == "postgres":
         if not postgres_url:
             raise ValueError("warehouse.postgres_url is not set (PMO_HUB_POSTGRES_URL)")

@@ -91,6 +91,7 @@ def destination_for(config: HubConfig) -> Any:
         config.warehouse.target,
         duckdb_path=config.warehouse.duckdb_path,
         postgres_url=config.warehouse.postgres_url,
+        duckdb_memory_limit=config.warehouse.duckdb_memory_limit,
     )
     if config.warehouse.target == "postgres":
         from dlt.destinations.impl.postgres.configuration import PostgresCredentials

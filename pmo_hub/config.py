@@ -38,6 +38,7 @@ class WarehouseConfig:
     postgres_url: str | None = None  # secret: PMO_HUB_POSTGRES_URL
     postgres_schema_prefix: str = ""  # tests isolate themselves with a prefix
     publish_path: Path | None = Path("warehouse/pmo_serving.duckdb")  # read-only copy for BI
+    duckdb_memory_limit: str | None = "256MB"  # DuckDB memory_limit during loads
 
 
 @dataclass(frozen=True)
@@ -155,6 +156,7 @@ def load_config(
         postgres_url=env.get(SECRET_ENV[("warehouse", "postgres_url")]),
         postgres_schema_prefix=wh.get("postgres_schema_prefix", ""),
         publish_path=resolve(publish) if publish else None,
+        duckdb_memory_limit=wh.get("duckdb_memory_limit", "256MB") or None,
     )
     if "postgres_url" in wh:
         raise ConfigError(
