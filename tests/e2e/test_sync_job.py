@@ -67,8 +67,7 @@ def test_serving_copy_has_marts_but_no_raw_data(first_and_second_run) -> None:
     con = duckdb.connect(str(directory / "warehouse" / "pmo_serving.duckdb"), read_only=True)
     try:
         schemas = {
-            r[0]
-            for r in con.execute("select distinct schema_name from duckdb_tables()").fetchall()
+            r[0] for r in con.execute("select distinct schema_name from duckdb_tables()").fetchall()
         }
         served = con.execute("select count(*) from marts.mart_budget_vs_actual").fetchone()[0]
     finally:
