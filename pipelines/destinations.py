@@ -47,3 +47,12 @@ def make_destination(
             raise ValueError("warehouse.postgres_url is not set (PMO_HUB_POSTGRES_URL)")
         return dlt.destinations.postgres(postgres_url)
     raise ValueError(f"unknown warehouse target {target!r}; choose one of {SUPPORTED_TARGETS}")
+
+
+def loader_file_format_for(pipeline: dlt.Pipeline) -> str | None:
+    """Parquet load files on DuckDB (never ``insert_values``); the destination's own choice else.
+
+    PostgreSQL cannot load parquet without the ADBC driver: asking for it there only makes dlt warn
+    per table and fall back.
+    """
+    return "parquet" if pipeline.destination.destination_name == "duckdb" else None

@@ -14,7 +14,7 @@ from dlt.extract.source import DltSource
 from connectors.finance import finance_source
 from connectors.finance.reconcile import purge_superseded_sql
 from connectors.finance.settings import DATASET_NAME, FinanceSettings
-from pipelines.destinations import make_destination
+from pipelines.destinations import loader_file_format_for, make_destination
 
 log = logging.getLogger(__name__)
 
@@ -70,10 +70,7 @@ def load(
     On DuckDB the Arrow tables are written as parquet load files (never ``insert_values``).
     """
     pipeline = build_pipeline(destination, pipelines_dir, pipeline_name, dataset_name)
-    # DuckDB: parquet load files (never insert_values). PostgreSQL cannot load parquet; dlt then
-    # picks its preferred format for Arrow tables.
-    file_format = "parquet" if pipeline.destination.destination_name == "duckdb" else None
-    info = pipeline.run(build_source(settings), loader_file_format=file_format)
+    info = pipeline.run(build_source(settings), loader_file_format=loader_file_format_for(pipeline))
     purged = purge_superseded(pipeline)
     log.info("finance load finished: %s (%d superseded rows purged)", info.loads_ids, purged)
     return info

@@ -17,7 +17,7 @@ from dlt.common.pipeline import LoadInfo
 from dlt.extract.source import DltSource
 
 from connectors.jira import JiraSettings, jira_source
-from pipelines.destinations import make_destination
+from pipelines.destinations import loader_file_format_for, make_destination
 
 DATASET_NAME = "raw_jira"
 PIPELINE_NAME = "jira"
@@ -98,7 +98,7 @@ def load(
         # so finish it first (its data and cursor state commit together), then sync as usual.
         log.warning("finishing the pending Jira load package of an interrupted run before syncing")
         pipeline.run().raise_on_failed_jobs()
-    info = pipeline.run(build_source(settings), loader_file_format="parquet")
+    info = pipeline.run(build_source(settings), loader_file_format=loader_file_format_for(pipeline))
     info.raise_on_failed_jobs()
     return info
 

@@ -18,7 +18,7 @@ from dlt.sources import DltSource
 
 from connectors.msproject import msproject_source
 from connectors.msproject.settings import DATASET_NAME, MsProjectSettings
-from pipelines.destinations import make_destination
+from pipelines.destinations import loader_file_format_for, make_destination
 
 logger = logging.getLogger(__name__)
 
@@ -119,7 +119,7 @@ def load(
         MsProjectFilesFailed: some files could not be read; each message names file and position.
     """
     pipeline = build_pipeline(destination, pipelines_dir, dataset_name=dataset_name)
-    info = pipeline.run(build_source(settings), loader_file_format="parquet")
+    info = pipeline.run(build_source(settings), loader_file_format=loader_file_format_for(pipeline))
     failed = failed_files(pipeline, info)
     for item in failed:
         logger.error("MS Project file failed: %s", item.error_message)

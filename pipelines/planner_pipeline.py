@@ -14,7 +14,7 @@ from dlt.extract.source import DltSource
 
 from connectors.planner import planner_source
 from connectors.planner.settings import PlannerSettings
-from pipelines.destinations import make_destination
+from pipelines.destinations import loader_file_format_for, make_destination
 
 log = logging.getLogger(__name__)
 
@@ -61,8 +61,8 @@ def load(
     pipeline = build_pipeline(destination, pipelines_dir, pipeline_name)
     if pipeline.has_pending_data:
         log.warning("planner: finishing a pending load package from an earlier run first")
-        pipeline.run(loader_file_format="parquet")
-    info = pipeline.run(build_source(settings), loader_file_format="parquet")
+        pipeline.run(loader_file_format=loader_file_format_for(pipeline))
+    info = pipeline.run(build_source(settings), loader_file_format=loader_file_format_for(pipeline))
     log.info("planner load finished: %s", info.loads_ids)
     return info
 
