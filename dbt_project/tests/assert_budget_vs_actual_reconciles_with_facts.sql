@@ -1,3 +1,5 @@
+{{ config(meta={'dagster': {'ref': {'name': 'mart_budget_vs_actual'}}}) }}
+
 -- The mart's actuals add up to the invoice facts plus the labour cost of timesheet hours.
 with
 

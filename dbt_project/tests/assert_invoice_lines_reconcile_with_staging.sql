@@ -1,3 +1,5 @@
+{{ config(meta={'dagster': {'ref': {'name': 'fct_invoice_lines'}}}) }}
+
 -- Every staged invoice line lands in fct_invoice_lines exactly once, with the same amount total.
 with
 
