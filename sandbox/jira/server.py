@@ -417,10 +417,30 @@ class JiraSandbox:
             ("GET", f"{api}/issuetype", self._issue_types, True),
             ("GET", f"{api}/project", self._projects_array, True),
             ("GET", f"{api}/project/search", self._project_search, True),
-            ("GET", f"{api}/project/(?P<project>[^/]+)/versions", self._versions_array, True),
-            ("GET", f"{api}/project/(?P<project>[^/]+)/version", self._versions_page, True),
-            ("GET", f"{api}/project/(?P<project>[^/]+)/components", self._components_array, True),
-            ("GET", f"{api}/project/(?P<project>[^/]+)/component", self._components_page, True),
+            (
+                "GET",
+                f"{api}/project/(?P<project>[^/]+)/versions",
+                lambda r: self._project_listing(r, self._project_versions, paged=False),
+                True,
+            ),
+            (
+                "GET",
+                f"{api}/project/(?P<project>[^/]+)/version",
+                lambda r: self._project_listing(r, self._project_versions, paged=True),
+                True,
+            ),
+            (
+                "GET",
+                f"{api}/project/(?P<project>[^/]+)/components",
+                lambda r: self._project_listing(r, self._project_components, paged=False),
+                True,
+            ),
+            (
+                "GET",
+                f"{api}/project/(?P<project>[^/]+)/component",
+                lambda r: self._project_listing(r, self._project_components, paged=True),
+                True,
+            ),
             ("GET", f"{api}/issue/(?P<issue>[^/]+)", self._issue, True),
             ("GET", f"{api}/issue/(?P<issue>[^/]+)/changelog", self._issue_changelog, True),
             ("GET", f"{api}/issue/(?P<issue>[^/]+)/worklog", self._issue_worklogs, True),
@@ -949,17 +969,19 @@ class JiraSandbox:
             if v.project_id == pid
         ]
 
-    def _versions_array(self, request: SandboxRequest) -> SandboxResponse:
-        items = self._project_versions(request)
+    def _project_listing(
+        self,
+        request: SandboxRequest,
+        items_of: Callable[[SandboxRequest], list[dict[str, Any]] | None],
+        paged: bool,
+    ) -> SandboxResponse:
+        """Jira serves project versions/components both as a bare array and as an offset page."""
+        items = items_of(request)
         if items is None:
             return json_response({"errorMessages": ["No project could be found."]}, 404)
+        if paged:
+            return json_response(self._offset_page(request, items, default=50, cap=50))
         return json_response(items)
-
-    def _versions_page(self, request: SandboxRequest) -> SandboxResponse:
-        items = self._project_versions(request)
-        if items is None:
-            return json_response({"errorMessages": ["No project could be found."]}, 404)
-        return json_response(self._offset_page(request, items, default=50, cap=50))
 
     def _project_components(self, request: SandboxRequest) -> list[dict[str, Any]] | None:
         pid = self._find_project(request.params["project"])
@@ -978,18 +1000,6 @@ class JiraSandbox:
             for c in self.world.components
             if c.project_id == pid
         ]
-
-    def _components_array(self, request: SandboxRequest) -> SandboxResponse:
-        items = self._project_components(request)
-        if items is None:
-            return json_response({"errorMessages": ["No project could be found."]}, 404)
-        return json_response(items)
-
-    def _components_page(self, request: SandboxRequest) -> SandboxResponse:
-        items = self._project_components(request)
-        if items is None:
-            return json_response({"errorMessages": ["No project could be found."]}, 404)
-        return json_response(self._offset_page(request, items, default=50, cap=50))
 
     def _search_gone(self, request: SandboxRequest) -> SandboxResponse:
         return json_response(
