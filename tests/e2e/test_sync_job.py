@@ -99,3 +99,25 @@ def test_manifest_faults_surface_in_compliance(
         con.close()
     planted = {(f.rule_id, f.key) for f in running.world.manifest.faults if f.rule_id == "AP-03"}
     assert planted and planted <= found
+
+
+def test_no_secret_reaches_the_warehouse(first_and_second_run, running: RunningSandbox) -> None:
+    directory, _, _ = first_and_second_run
+    secrets = list(running.secrets().values())
+    assert all(len(s) > 10 for s in secrets)
+    con = duckdb.connect(str(Path(directory) / "warehouse" / "pmo.duckdb"), read_only=True)
+    try:
+        columns = con.execute(
+            "select table_schema, table_name, column_name from information_schema.columns "
+            "where data_type = 'VARCHAR'"
+        ).fetchall()
+        assert len(columns) > 200
+        for schema, table, column in columns:
+            for secret in secrets:
+                hits = con.execute(
+                    f'select count(*) from "{schema}"."{table}" where "{column}" like ?',
+                    [f"%{secret}%"],
+                ).fetchone()[0]
+                assert hits == 0, (schema, table, column)
+    finally:
+        con.close()
