@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import random
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -188,6 +189,31 @@ class Manifest:
         if fault not in self._seen:
             self._seen.add(fault)
             self.faults.append(fault)
+
+    def retract(self, rule_id: str, system: str, key: str) -> None:
+        """Drop every fault of ``rule_id`` in ``system`` on ``key`` (no-op when none is listed)."""
+        self.faults[:] = [
+            f
+            for f in self.faults
+            if not (f.rule_id == rule_id and f.system == system and f.key == key)
+        ]
+        self._seen = set(self.faults)
+
+    def replace(self, system: str, rule_ids: Iterable[str], faults: Iterable[PlantedFault]) -> None:
+        """Replace the faults of ``rule_ids`` in ``system`` with ``faults``, deduplicated.
+
+        The new faults take the place of the first one replaced (or go to the end), so the order
+        of everything else is kept and re-deriving an unchanged world leaves the manifest equal.
+        """
+        rules = set(rule_ids)
+        mine = [i for i, f in enumerate(self.faults) if f.system == system and f.rule_id in rules]
+        position = mine[0] if mine else len(self.faults)
+        dropped = set(mine)
+        new = list(dict.fromkeys(faults))
+        after = [f for i, f in enumerate(self.faults) if i > position and i not in dropped]
+        self.faults[:] = self.faults[:position] + new + after
+        # Rebuilt from the list: other writers (finance) edit ``faults`` in place too.
+        self._seen = set(self.faults)
 
     def by_rule(self, rule_id: str) -> list[PlantedFault]:
         return [f for f in self.faults if f.rule_id == rule_id]

@@ -52,7 +52,12 @@ class World:
             now = self.portfolio.now
             self.jira.tick(now)
             self.planner.tick(now)
-            tick_msproject(self.msproject, now, self.portfolio.rng(f"msproject-tick-{self.ticks}"))
+            tick_msproject(
+                self.msproject,
+                now,
+                self.portfolio.rng(f"msproject-tick-{self.ticks}"),
+                manifest=self.manifest,
+            )
         for directory in self.written_to:
             self.write_files(directory, remember=False)
 

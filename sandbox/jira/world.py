@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
-from sandbox.portfolio import Person, Portfolio, Project
+from sandbox.portfolio import Manifest, Person, PlantedFault, Portfolio, Project
 
 DAY_MS = 86_400_000
 HOUR_MS = 3_600_000
@@ -51,6 +51,8 @@ ISSUE_TYPES = {
 TYPE_WEIGHTS = ((EPIC, 5), (STORY, 40), (TASK, 25), (BUG, 15), (SUBTASK, 8), (RISK, 4), (ISSUE, 3))
 
 # Deliberately not the ids most tutorials hard-code (10016, 10020): clients must resolve by name.
+# Rules whose Jira faults follow from the data; a tick re-derives them (GV-10 is fixed at birth).
+DERIVED_RULES = ("GV-04", "TS-03", "TS-04", "TS-05", "TS-11", "GV-08")
 STORY_POINTS_FIELD = "customfield_10837"
 SPRINT_FIELD = "customfield_10412"
 TEAM_FIELD = "customfield_11203"
@@ -289,6 +291,11 @@ class JiraWorld:
     next_worklog_id: int = 0
     ticks: int = 0
     _dirty: set[int] = field(default_factory=set)
+    # Worklog ids per (author, UTC work date), built on the first tick and kept up to date by it,
+    # so re-deriving the person-day faults after a tick only looks at the days it touched.
+    _day_index: dict[tuple[str, date], set[int]] | None = field(default=None, repr=False)
+    _touched_days: set[tuple[str, date]] = field(default_factory=set, repr=False)
+    _touched_worklogs: set[int] = field(default_factory=set, repr=False)
 
     def __post_init__(self) -> None:
         self.project_by_id = {p.id: p for p in self.projects}
@@ -366,6 +373,10 @@ class JiraWorld:
         window = max(window, 1)
         self.ticks += 1
         rng = random.Random(f"{self.portfolio.seed}:{self.portfolio.tier}:jira-tick:{self.ticks}")
+        if self._day_index is None:
+            self._day_index = {day: {w.id for w in logs} for day, logs in person_days(self).items()}
+        self._touched_days.clear()
+        self._touched_worklogs.clear()
         wall = _time.time()
         counts = dict.fromkeys(
             (
@@ -411,10 +422,21 @@ class JiraWorld:
 
         for issue_id in self._dirty:
             self.written_at[issue_id] = wall
-        self._dirty.clear()
         self.now_ms = new_now
+        _rederive_touched_faults(self, set(self._dirty))
+        self._dirty.clear()
         self.revision += 1
         return counts
+
+    def _touch_worklog(self, wl: Worklog, *, added: bool = False, removed: bool = False) -> None:
+        day = (wl.author, ms_to_datetime(wl.started_ms).date())
+        if self._day_index is not None:
+            if added:
+                self._day_index.setdefault(day, set()).add(wl.id)
+            if removed:
+                self._day_index[day].discard(wl.id)
+        self._touched_days.add(day)
+        self._touched_worklogs.add(wl.id)
 
     def _tick_worklogs(
         self,
@@ -434,6 +456,7 @@ class JiraWorld:
             old = wl.seconds
             wl.seconds = max(900, wl.seconds + rng.choice((-1800, 900, 1800, 3600)))
             wl.updated_ms = t
+            self._touch_worklog(wl)
             self._bump_time_spent(wl.issue_id, wl.seconds - old, t)
             counts["worklogs_updated"] += 1
         live = sorted(i.id for i in self.live_issues() if i.type_id != EPIC)
@@ -458,6 +481,7 @@ class JiraWorld:
             self.next_worklog_id += 1
             self.worklogs[wl.id] = wl
             self.worklogs_by_issue.setdefault(issue.id, []).append(wl.id)
+            self._touch_worklog(wl, added=True)
             self._bump_time_spent(issue.id, wl.seconds, t)
             counts["worklogs_created"] += 1
         worklog_ids = sorted(self.worklogs)
@@ -466,6 +490,7 @@ class JiraWorld:
             t = when(self.now_ms)
             self.worklogs_by_issue[wl.issue_id].remove(wid)
             self.deleted_worklogs[wid] = t
+            self._touch_worklog(wl, removed=True)
             self._bump_time_spent(wl.issue_id, -wl.seconds, t)
             counts["worklogs_deleted"] += 1
 
@@ -521,7 +546,7 @@ class JiraWorld:
         self.revision += 1
         # Jira deletes an issue's worklogs with it; they show up in worklog/deleted.
         for wid in self.worklogs_by_issue.pop(issue_id, []):
-            self.worklogs.pop(wid)
+            self._touch_worklog(self.worklogs.pop(wid), removed=True)
             self.deleted_worklogs[wid] = t
         # Children of a deleted parent lose the link (Jira deletes sub-tasks; keep it simple).
         self._dirty.discard(issue_id)
@@ -968,15 +993,7 @@ def generate_jira(portfolio: Portfolio) -> JiraWorld:
                 )
             )
     world.__post_init__()
-    for version in versions:
-        if not version.released and version.release_date and version.release_date < portfolio.as_of:
-            manifest.plant(
-                "GV-04",
-                "jira",
-                "version",
-                str(version.id),
-                f"release date {version.release_date} passed",
-            )
+    _plant_overdue_versions(world, manifest, portfolio.as_of)
 
     # Issues: spread the tier's volume over the mapped projects by random weights.
     weights = [rng.uniform(0.5, 1.5) if p.category_name else 0.2 for p in projects]
@@ -1166,24 +1183,120 @@ def person_days(world: JiraWorld) -> dict[tuple[str, date], list[Worklog]]:
     return days
 
 
-def _plant_derived_faults(world: JiraWorld) -> None:
+def _plant_overdue_versions(world: JiraWorld, manifest: Manifest, as_of: date) -> None:
+    for version in world.versions:
+        if not version.released and version.release_date and version.release_date < as_of:
+            manifest.plant(
+                "GV-04",
+                "jira",
+                "version",
+                str(version.id),
+                f"release date {version.release_date} passed",
+            )
+
+
+def rederive_faults(world: JiraWorld) -> None:
+    """Re-derive every data-derived Jira fault from scratch (what a tick does incrementally).
+
+    A tick deletes and edits worklogs, moves the clock past future-dated ones and past release
+    dates, and reassigns RAID items; the faults of :data:`DERIVED_RULES` follow the data.
+    """
+    derived = Manifest()
+    _plant_overdue_versions(world, derived, world.now.date())
+    _plant_derived_faults(world, derived)
+    world.portfolio.manifest.replace("jira", DERIVED_RULES, derived.faults)
+
+
+def _day_faults(author: str, day: date, logs: list[Worklog]) -> list[PlantedFault]:
+    hours = sum(w.seconds for w in logs) / 3600
+    if hours <= 8:
+        return []
+    key = f"{author}|{day.isoformat()}"
+    faults = [PlantedFault("TS-03", "jira", "person_day", key, f"{hours:g} h logged")]
+    if all(not w.comment for w in logs):
+        faults.append(PlantedFault("TS-11", "jira", "person_day", key, f"{hours:g} h, no comment"))
+    return faults
+
+
+def _worklog_faults(world: JiraWorld, wl: Worklog) -> list[PlantedFault]:
+    faults = []
+    if wl.started_ms > world.now_ms:
+        faults.append(PlantedFault("TS-04", "jira", "worklog", str(wl.id), "started in the future"))
+    project = world.project_by_id[world.issues[wl.issue_id].project_id]
+    if project.closed_ms is not None and _day_start(wl.started_ms) > _day_start(project.closed_ms):
+        faults.append(
+            PlantedFault("TS-05", "jira", "worklog", str(wl.id), f"project {project.key} closed")
+        )
+    return faults
+
+
+def _issue_faults(issue: Issue) -> list[PlantedFault]:
+    if issue.type_id in (RISK, ISSUE) and issue.assignee is None and not issue.is_done:
+        return [PlantedFault("GV-08", "jira", "issue", issue.key, "RAID item without owner")]
+    return []
+
+
+def _plant_derived_faults(world: JiraWorld, manifest: Manifest | None = None) -> None:
     """Record every rule breach present in the generated data, planted or incidental, exactly."""
-    manifest = world.portfolio.manifest
-    for (author, day), logs in sorted(person_days(world).items()):
-        hours = sum(w.seconds for w in logs) / 3600
-        if hours > 8:
-            key = f"{author}|{day.isoformat()}"
-            manifest.plant("TS-03", "jira", "person_day", key, f"{hours:g} h logged")
-            if all(not w.comment for w in logs):
-                manifest.plant("TS-11", "jira", "person_day", key, f"{hours:g} h, no comment")
+    if manifest is None:
+        manifest = world.portfolio.manifest
+    found = [
+        f for (a, d), logs in sorted(person_days(world).items()) for f in _day_faults(a, d, logs)
+    ]
     for wl in sorted(world.worklogs.values(), key=lambda w: w.id):
-        if wl.started_ms > world.now_ms:
-            manifest.plant("TS-04", "jira", "worklog", str(wl.id), "started in the future")
-        project = world.project_by_id[world.issues[wl.issue_id].project_id]
-        if project.closed_ms is not None and _day_start(wl.started_ms) > _day_start(
-            project.closed_ms
-        ):
-            manifest.plant("TS-05", "jira", "worklog", str(wl.id), f"project {project.key} closed")
+        found += _worklog_faults(world, wl)
     for issue in sorted(world.issues.values(), key=lambda i: i.id):
-        if issue.type_id in (RISK, ISSUE) and issue.assignee is None and not issue.is_done:
-            manifest.plant("GV-08", "jira", "issue", issue.key, "RAID item without owner")
+        found += _issue_faults(issue)
+    for fault in found:
+        manifest.plant(fault.rule_id, fault.system, fault.entity, fault.key, fault.detail)
+
+
+def _rederive_touched_faults(world: JiraWorld, touched_issues: set[int]) -> None:
+    """After a tick: the faults :func:`rederive_faults` would list, from what the tick touched.
+
+    The manifest held exactly the derived faults before the tick, so only the person days and
+    worklogs it touched, the issues it changed and the faults already listed need a look.
+    """
+    manifest = world.portfolio.manifest
+    old = [f for f in manifest.faults if f.system == "jira" and f.rule_id in DERIVED_RULES]
+    kept = {(f.rule_id, f.key): f for f in old if f.rule_id != "GV-04"}
+    index = world._day_index or {}
+    for author, day in world._touched_days:
+        key = f"{author}|{day.isoformat()}"
+        kept.pop(("TS-03", key), None)
+        kept.pop(("TS-11", key), None)
+        logs = [world.worklogs[w] for w in index.get((author, day), ())]
+        kept.update(((f.rule_id, f.key), f) for f in _day_faults(author, day, logs))
+    worklog_ids = set(world._touched_worklogs)
+    worklog_ids.update(int(f.key) for f in old if f.rule_id in ("TS-04", "TS-05"))
+    for wid in worklog_ids:
+        kept.pop(("TS-04", str(wid)), None)
+        kept.pop(("TS-05", str(wid)), None)
+        if wid in world.worklogs:
+            kept.update(
+                ((f.rule_id, f.key), f) for f in _worklog_faults(world, world.worklogs[wid])
+            )
+    issue_ids = set(touched_issues)
+    for fault in old:
+        if fault.rule_id == "GV-08":
+            kept.pop(("GV-08", fault.key), None)
+            if fault.key in world.issue_by_key:
+                issue_ids.add(world.issue_by_key[fault.key])
+    for issue_id in issue_ids:
+        if issue_id in world.issues:
+            kept.update(((f.rule_id, f.key), f) for f in _issue_faults(world.issues[issue_id]))
+
+    # The order of a full derivation: person days, then worklogs, then issues.
+    rank = {"TS-03": 0, "TS-11": 1, "TS-04": 0, "TS-05": 1}
+
+    def order(fault: PlantedFault) -> tuple:
+        if fault.entity == "person_day":
+            author, _, day = fault.key.partition("|")
+            return (0, author, day, rank[fault.rule_id])
+        if fault.entity == "worklog":
+            return (1, int(fault.key), "", rank[fault.rule_id])
+        return (2, world.issue_by_key[fault.key], "", 0)
+
+    versions = Manifest()
+    _plant_overdue_versions(world, versions, world.now.date())
+    manifest.replace("jira", DERIVED_RULES, versions.faults + sorted(kept.values(), key=order))

@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from sandbox.portfolio import Portfolio, Project
+from sandbox.portfolio import Manifest, PlantedFault, Portfolio, Project
 
 MINUTES_PER_DAY = 480
 UNASSIGNED_RESOURCE_UID = -65535
@@ -646,7 +646,26 @@ def generate_msproject(portfolio: Portfolio) -> list[MsProjectPlan]:
 # --------------------------------------------------------------------------- clock
 
 
-def tick_msproject(plans: list[MsProjectPlan], now: datetime, rng: random.Random) -> list[str]:
+def rederive_overdue_milestones(
+    plans: list[MsProjectPlan], manifest: Manifest, as_of: date
+) -> None:
+    """Make the manifest's MS Project GV-04 faults exactly the milestones overdue at ``as_of``."""
+    manifest.replace(
+        "msproject",
+        ("GV-04",),
+        [
+            PlantedFault("GV-04", "msproject", "task", key, "milestone overdue")
+            for key in overdue_milestones(plans, as_of)
+        ],
+    )
+
+
+def tick_msproject(
+    plans: list[MsProjectPlan],
+    now: datetime,
+    rng: random.Random,
+    manifest: Manifest | None = None,
+) -> list[str]:
     """Advance some plans to ``now``: new status date and progress, one task added, one removed.
 
     Plans not chosen keep byte-identical files, so a sync skips them.
@@ -655,12 +674,15 @@ def tick_msproject(plans: list[MsProjectPlan], now: datetime, rng: random.Random
         plans: the plans to edit in place.
         now: the world clock after the tick.
         rng: the caller's generator (the world's ``msproject`` stream).
+        manifest: when given, its GV-04 overdue milestones are re-derived for ``now``.
 
     Returns:
         File names of the plans that changed.
     """
     open_plans = [p for p in plans if p.project_status != "closed"]
     if not open_plans:
+        if manifest is not None:
+            rederive_overdue_milestones(plans, manifest, now.date())
         return []
     k = max(1, len(open_plans) // 3)
     if len(plans) > 1:
@@ -675,6 +697,8 @@ def tick_msproject(plans: list[MsProjectPlan], now: datetime, rng: random.Random
         renumber(plan)
         plan.last_saved = now.replace(tzinfo=None, microsecond=0)
         plan.revision += 1
+    if manifest is not None:
+        rederive_overdue_milestones(plans, manifest, now.date())
     return [p.file_name for p in changed]
 
 

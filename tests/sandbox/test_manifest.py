@@ -22,8 +22,9 @@ from pathlib import Path
 
 import pytest
 
-from sandbox.jira.world import person_days
-from sandbox.portfolio import PlantedFault
+from sandbox.jira.world import person_days, rederive_faults
+from sandbox.microsoft.msproject_world import rederive_overdue_milestones
+from sandbox.portfolio import Manifest, PlantedFault
 from sandbox.world import World
 
 NS = "{http://schemas.microsoft.com/project}"
@@ -320,8 +321,7 @@ def test_writing_files_twice_does_not_double_the_ground_truth(xs: Written, tmp_p
 
 def test_finance_and_planner_faults_hold_after_a_tick(tmp_path: Path) -> None:
     # Finance files are rewritten with the new as-of date and their faults re-planted; planted
-    # Planner tasks are never edited by a tick. (Jira and MS Project faults are not re-derived
-    # by a tick, so a passed clock or an edit can make theirs stale: see sandbox/README.md.)
+    # Planner tasks are never edited by a tick.
     written = _write("XS", 42, tmp_path)
     before = {f for f in written.world.manifest.faults if f.system == "finance"}
     written.world.tick(3)
@@ -329,3 +329,52 @@ def test_finance_and_planner_faults_hold_after_a_tick(tmp_path: Path) -> None:
     assert after != before  # the rewrite really re-planted under the new date
     problems = [p for p in _problems(written) if " finance/" in p or " planner/" in p]
     assert problems == []
+
+
+@pytest.mark.parametrize("seed", [42, 7, 11])
+def test_every_fault_holds_after_several_ticks(seed: int, tmp_path: Path) -> None:
+    # A tick deletes and edits worklogs, passes future-dated ones and release dates, reassigns
+    # RAID items and completes milestones: Jira and MS Project faults are re-derived each day.
+    written = _write("XS", seed, tmp_path / "world")
+    manifest = written.world.manifest
+    before = {(f.system, f.rule_id, f.key) for f in manifest.faults}
+    written.world.tick(5)
+    assert _problems(written) == []
+    kinds = {(f.system, f.entity) for f in manifest.faults}
+    assert kinds == EXPECTED_KINDS
+    after = {(f.system, f.rule_id, f.key) for f in manifest.faults}
+    # Something was retracted (a future worklog the clock passed, at the least) and re-derived.
+    assert {f for f in before - after if f[0] == "jira"}
+    assert {f for f in after - before if f[0] == "jira"}
+    assert len(manifest.faults) == len(set(manifest.faults))
+    # Same seed, same ticks: the same manifest.
+    again = _write("XS", seed, tmp_path / "again")
+    again.world.tick(5)
+    assert again.world.manifest.to_dict() == manifest.to_dict()
+    assert (tmp_path / "again" / "manifest.json").read_bytes() == (
+        tmp_path / "world" / "manifest.json"
+    ).read_bytes()
+    # The tick's incremental re-derivation equals a full one.
+    rederive_faults(written.world.jira)
+    assert manifest.to_dict() == again.world.manifest.to_dict()
+
+
+def test_rederiving_an_untouched_world_changes_nothing(xs: Written) -> None:
+    before = xs.world.manifest.to_dict()
+    rederive_faults(xs.world.jira)
+    rederive_overdue_milestones(xs.world.msproject, xs.world.manifest, xs.world.portfolio.as_of)
+    assert xs.world.manifest.to_dict() == before
+
+
+def test_retract_drops_one_fault_and_allows_replanting() -> None:
+    manifest = Manifest()
+    manifest.plant("TS-04", "jira", "worklog", "1")
+    manifest.plant("GV-10", "jira", "project", "X")
+    manifest.plant("TS-04", "jira", "worklog", "2")
+    manifest.retract("TS-04", "jira", "1")
+    assert [f.key for f in manifest.faults] == ["X", "2"]
+    manifest.retract("TS-04", "jira", "1")  # retracting what is not listed is a no-op
+    assert [f.key for f in manifest.faults] == ["X", "2"]
+    manifest.plant("TS-04", "jira", "worklog", "1")
+    manifest.plant("TS-04", "jira", "worklog", "1")
+    assert [f.key for f in manifest.faults] == ["X", "2", "1"]
