@@ -26,6 +26,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
@@ -417,36 +418,13 @@ class JiraSandbox:
             ("GET", f"{api}/issuetype", self._issue_types, True),
             ("GET", f"{api}/project", self._projects_array, True),
             ("GET", f"{api}/project/search", self._project_search, True),
-            (
-                "GET",
-                f"{api}/project/(?P<project>[^/]+)/versions",
-                lambda r: self._project_listing(r, self._project_versions, paged=False),
-                True,
-            ),
-            (
-                "GET",
-                f"{api}/project/(?P<project>[^/]+)/version",
-                lambda r: self._project_listing(r, self._project_versions, paged=True),
-                True,
-            ),
-            (
-                "GET",
-                f"{api}/project/(?P<project>[^/]+)/components",
-                lambda r: self._project_listing(r, self._project_components, paged=False),
-                True,
-            ),
-            (
-                "GET",
-                f"{api}/project/(?P<project>[^/]+)/component",
-                lambda r: self._project_listing(r, self._project_components, paged=True),
-                True,
-            ),
             ("GET", f"{api}/issue/(?P<issue>[^/]+)", self._issue, True),
             ("GET", f"{api}/issue/(?P<issue>[^/]+)/changelog", self._issue_changelog, True),
             ("GET", f"{api}/issue/(?P<issue>[^/]+)/worklog", self._issue_worklogs, True),
             ("GET", f"{api}/worklog/updated", self._worklog_updated, True),
             ("GET", f"{api}/worklog/deleted", self._worklog_deleted, True),
             ("POST", f"{api}/worklog/list", self._worklog_list, True),
+            *self._project_listing_routes(api),
             ("GET", "/rest/agile/1.0/board", self._boards, True),
             ("GET", r"/rest/agile/1.0/board/(?P<board>\d+)/sprint", self._sprints, True),
         ]
@@ -968,6 +946,26 @@ class JiraSandbox:
             for v in self.world.versions
             if v.project_id == pid
         ]
+
+    def _project_listing_routes(
+        self, api: str
+    ) -> list[tuple[str, str, Callable[[SandboxRequest], SandboxResponse], bool]]:
+        """`/versions` and `/components` answer arrays; `/version` and `/component` pages."""
+        routes = []
+        for noun, items_of in (
+            ("version", self._project_versions),
+            ("component", self._project_components),
+        ):
+            for suffix, paged in (("s", False), ("", True)):
+                routes.append(
+                    (
+                        "GET",
+                        f"{api}/project/(?P<project>[^/]+)/{noun}{suffix}",
+                        partial(self._project_listing, items_of=items_of, paged=paged),
+                        True,
+                    )
+                )
+        return routes
 
     def _project_listing(
         self,
