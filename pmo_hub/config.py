@@ -380,8 +380,10 @@ def _check_known_keys(raw: Mapping[str, Any], config_file: Path | None) -> None:
                     elif isinstance(value, dict) and key in fields and not fields[key].is_table:
                         problems.append(f"[sources.{system}] {key} must be a value, not a table")
             continue
-        for key in values:
-            if key not in SECTIONS[section]:
+        for key, value in values.items():
+            if key in SECTIONS[section] and isinstance(value, dict):
+                problems.append(f"[{section}] {key} must be a value, not a table")
+            elif key not in SECTIONS[section]:
                 problems.append(
                     f"unknown key {key!r} in [{section}]"
                     + _did_you_mean(key, SECTIONS[section], "'", "'")

@@ -28,6 +28,10 @@ from pmo_hub.errors import RunInProgressError
 
 APPLICATION_NAME = "pmo-hub run"
 
+# Locks this process holds, by identity: a nested acquire (the CLI, then the job it starts) shares
+# the outer lock instead of refusing its own process.
+_HELD: dict[str, int] = {}
+
 
 def lock_path(config: HubConfig) -> Path:
     """The lock file of a DuckDB warehouse: beside the database file."""
@@ -142,11 +146,31 @@ def _acquire_advisory_lock(config: HubConfig) -> RunLock:
     return RunLock(stack.close)
 
 
+def _identity(config: HubConfig) -> str:
+    if config.warehouse.target == "postgres":
+        return f"postgres:{advisory_key(config)}"
+    return f"duckdb:{lock_path(config).resolve()}"
+
+
 def acquire_run_lock(config: HubConfig) -> RunLock:
     """Take the warehouse's run lock now or raise :class:`RunInProgressError` at once."""
+    identity = _identity(config)
+    if _HELD.get(identity):
+        _HELD[identity] += 1
+        return RunLock(lambda: _HELD.__setitem__(identity, _HELD[identity] - 1))
     if config.warehouse.target == "postgres":
-        return _acquire_advisory_lock(config)
-    return _acquire_file_lock(config)
+        lock = _acquire_advisory_lock(config)
+    else:
+        lock = _acquire_file_lock(config)
+    _HELD[identity] = 1
+    inner = lock._release
+
+    def release() -> None:
+        _HELD.pop(identity, None)
+        inner()
+
+    lock._release = release
+    return lock
 
 
 @contextlib.contextmanager
