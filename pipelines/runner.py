@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import importlib
 import logging
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,7 +16,8 @@ import dlt
 
 from pipelines.destinations import make_destination
 from pmo_hub.config import ConfigError, HubConfig, source_settings
-from pmo_hub.errors import WarehouseLockedError, find_source_error
+from pmo_hub.errors import find_source_error
+from pmo_hub.postgres import duckdb_lock_error, explain_connection_error
 
 log = logging.getLogger(__name__)
 
@@ -107,22 +107,10 @@ def explain_failure(system: str, exc: BaseException, config: HubConfig) -> Excep
         return source_error
     chain = _chain_text(exc)
     if config.warehouse.target == "duckdb":
-        match = re.search(r"Could not set lock on file \"([^\"]+)\"[^\n]*?(PID \d+)?", chain)
-        if match or "Conflicting lock" in chain:
-            holder = re.search(r"Conflicting lock is held in (.+?) \(PID (\d+)\)", chain)
-            who = f" (PID {holder.group(2)}: {holder.group(1)})" if holder else ""
-            return WarehouseLockedError(
-                f"the warehouse file {config.warehouse.duckdb_path} is locked by another "
-                f"process{who}; {system} could not be loaded. Wait for that process to finish, or "
-                "close the program holding the file open (a DuckDB shell, a BI tool on the "
-                "warehouse instead of the read-only copy)."
-            )
-    else:
-        from pmo_hub.postgres import explain_connection_error
-
-        pg_error = _postgres_error(exc)
-        if pg_error is not None:
-            return explain_connection_error(pg_error, config)
+        return duckdb_lock_error(chain, config, f"loading {system}")
+    pg_error = _postgres_error(exc)
+    if pg_error is not None:
+        return explain_connection_error(pg_error, config)
     return None
 
 

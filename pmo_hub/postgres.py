@@ -153,9 +153,26 @@ def lock_timeout_error(config: HubConfig, step: str) -> WarehouseLockedError:
 def explain_dbt_failure(
     exc: BaseException, config: HubConfig, step: str = "dbt"
 ) -> Exception | None:
-    """A clearer error for a failed dbt invocation on PostgreSQL, or None to keep ``exc``."""
-    if config.warehouse.target != "postgres":
+    """A clearer error for a failed dbt invocation, or None to keep ``exc``.
+
+    PostgreSQL: a lock timeout names the blocking sessions. DuckDB: a file locked by another
+    process names that process.
+    """
+    text = str(exc)
+    if config.warehouse.target == "postgres":
+        return lock_timeout_error(config, step) if is_lock_timeout(text) else None
+    return duckdb_lock_error(text, config, step)
+
+
+def duckdb_lock_error(text: str, config: HubConfig, step: str) -> WarehouseLockedError | None:
+    """DuckDB's "Could not set lock on file" (inside any wrapper's text) as a named error."""
+    if "Could not set lock on file" not in text and "Conflicting lock is held" not in text:
         return None
-    if is_lock_timeout(str(exc)):
-        return lock_timeout_error(config, step)
-    return None
+    holder = re.search(r"Conflicting lock is held in (.+?) \(PID (\d+)\)", text)
+    who = f" (PID {holder.group(2)}: {holder.group(1)})" if holder else ""
+    return WarehouseLockedError(
+        f"the warehouse file {config.warehouse.duckdb_path} is locked by another process{who}; "
+        f"{step} could not write to it. Wait for that process to finish, or close the program "
+        "holding the file open (a DuckDB shell, a BI tool on the warehouse instead of the "
+        "read-only copy)."
+    )
