@@ -128,3 +128,42 @@ def test_unreachable_identity_authority_fails_at_once_naming_the_url(tmp_path, m
     assert isinstance(error, SourceUnreachableError) and seconds < 30
     assert authority in str(error) and "connection refused" in str(error)
     assert microsoft_sandbox.client_secret not in str(error)
+
+
+def test_connection_reset_is_retried_not_reported_as_unreachable():
+    """A server that accepts and drops every connection: a blip to retry, not a wrong URL."""
+    import socket
+    import struct
+    import threading
+
+    from connectors.jira.client import JiraClient, JiraRetryExhausted
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+    port = listener.getsockname()[1]
+    accepted: list[int] = []
+
+    def drop_all() -> None:
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            accepted.append(1)
+            conn.recv(1024)
+            # SO_LINGER 0: close with a TCP reset, as a restarting proxy does.
+            conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            conn.close()
+
+    threading.Thread(target=drop_all, daemon=True).start()
+    waits: list[float] = []
+    client = JiraClient(
+        f"http://127.0.0.1:{port}", email="a@b.c", api_token="x", max_attempts=3, sleep=waits.append
+    )
+    try:
+        with pytest.raises(JiraRetryExhausted, match=r"connection reset.*after 3 attempts"):
+            client.get_json("/rest/api/3/myself")
+    finally:
+        listener.close()
+    assert len(waits) == 2 and len(accepted) == 3
