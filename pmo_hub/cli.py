@@ -12,9 +12,13 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from pmo_hub.config import ConfigError, load_config
-from pmo_hub.runs import RunSummary, run_sync_job
+from pmo_hub.config import ConfigError, check_config, load_config
+from pmo_hub.errors import PmoHubError, RunInProgressError
+
+if TYPE_CHECKING:  # pmo_hub.runs imports pandas/duckdb: not needed to check a configuration
+    from pmo_hub.runs import RunSummary
 
 STATE_DIR = Path(".pmo-hub")
 # Volume tiers of sandbox.portfolio.TIERS (kept literal: the parser must not import the sandbox).
@@ -50,9 +54,36 @@ def _print_summary(summary: RunSummary, config_file: Path | None, seconds: float
     print("Dagster UI: `.venv/bin/dagster dev` then open http://127.0.0.1:3000")
 
 
+def cmd_check(config_file: Path | None, network: bool) -> int:
+    """``pmo-hub run --check``: configuration, secrets, warehouse and (optionally) each source."""
+    from pmo_hub.preflight import check_sources, check_warehouse
+    from pmo_hub.run_lock import acquire_run_lock
+
+    config = load_config(config_file)
+    check_config(config, construct=False)  # at once, no network: missing settings and secrets
+    check_config(config)  # the connectors' own validation of their settings
+    print(f"configuration: ok (sources enabled: {', '.join(config.enabled) or 'none'})")
+    check_warehouse(config)
+    print(f"warehouse ({config.warehouse.target}): ok")
+    try:
+        acquire_run_lock(config).release()
+    except RunInProgressError as exc:  # not a configuration problem: the run would just wait
+        print(f"warehouse: warning: {exc}")
+    failed = 0
+    for result in check_sources(config, network=network):
+        failed += not result.ok
+        stream = sys.stdout if result.ok else sys.stderr
+        print(f"{result.name}: {result.status}: {result.message}", file=stream)
+    return 1 if failed else 0
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     config_file = Path(args.config) if args.config else None
-    load_config(config_file)  # a clear error before anything starts
+    if args.check:
+        return cmd_check(config_file, network=not args.no_network)
+    check_config(load_config(config_file), construct=False)  # clear errors before anything
+    from pmo_hub.runs import run_sync_job
+
     started = time.monotonic()
     tags = {"pmo_hub/reconcile": "true"} if args.reconcile else {}
     summary = run_sync_job(config_file, tags=tags)
@@ -86,6 +117,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
         _append_hub_paths(config_file, root)
         os.environ.update(sandbox.secrets())
         print("[demo] running the sync job through Dagster (in process) ...", flush=True)
+        from pmo_hub.runs import run_sync_job
+
         run_started = time.monotonic()
         summary = run_sync_job(config_file)
         _print_summary(summary, config_file, time.monotonic() - run_started)
@@ -224,6 +257,14 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run the main sync job with your configuration")
     run.add_argument("--config", help="config file (default: $PMO_HUB_CONFIG or ./pmo-hub.toml)")
     run.add_argument("--reconcile", action="store_true", help="also detect deletes (nightly mode)")
+    run.add_argument(
+        "--check",
+        action="store_true",
+        help="only check the configuration, secrets, warehouse and sources (exit 1 on a problem)",
+    )
+    run.add_argument(
+        "--no-network", action="store_true", help="with --check: do not contact Jira or Microsoft"
+    )
     run.set_defaults(func=cmd_run)
 
     demo = sub.add_parser("demo", help="run the main job against the bundled sandbox")
@@ -263,6 +304,9 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"configuration error: {exc}", file=sys.stderr)
         return 2
+    except PmoHubError as exc:  # run in progress, warehouse unusable, source refused: all named
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -8,7 +8,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pmo_hub.config import CONFIG_ENV, HubConfig, load_config
+from pmo_hub.config import CONFIG_ENV, HubConfig, check_config, load_config
+from pmo_hub.preflight import check_warehouse
+from pmo_hub.run_lock import acquire_run_lock
 from pmo_hub.warehouse import query
 
 log = logging.getLogger(__name__)
@@ -32,11 +34,14 @@ class RunSummary:
 
 def run_sync_job(config_file: Path | None = None, tags: dict[str, str] | None = None) -> RunSummary:
     """Materialize every asset through Dagster, in this process."""
-    import dagster as dg
-
     if config_file is not None:
         os.environ[CONFIG_ENV] = str(Path(config_file).resolve())
     config = load_config()  # fail fast, before Dagster starts, with the setting to fix
+    check_config(config)  # every missing setting/secret named, before any network call
+    check_warehouse(config)  # PostgreSQL: a wrong URL/role fails here, in seconds
+    run_lock = acquire_run_lock(config)  # a second run on this warehouse is refused at once
+    import dagster as dg  # after the checks: importing Dagster takes seconds
+
     from orchestration.definitions import defs
 
     job = defs.resolve_job_def("pmo_hub_sync")
@@ -51,6 +56,7 @@ def run_sync_job(config_file: Path | None = None, tags: dict[str, str] | None = 
         raise_on_error=False,
         run_config={"loggers": {"progress": {}}},
     )
+    run_lock.release()
     summary = RunSummary(success=result.success, run_id=result.run_id)
     for evaluation in result.get_asset_check_evaluations():
         if evaluation.passed:

@@ -12,6 +12,7 @@ from orchestration.assets.ingest import WAREHOUSE_POOL
 from orchestration.project import DBT_PROJECT_DIR, dbt_executable, dbt_manifest_path
 from orchestration.resources import HubConfigResource
 from orchestration.translators import PmoDbtTranslator
+from pmo_hub.postgres import explain_dbt_failure
 
 CORE_SELECT = (
     "resource_type:seed fqn:pmo_hub.staging fqn:pmo_hub.intermediate fqn:pmo_hub.marts.core"
@@ -35,7 +36,14 @@ def _run_dbt(
     # profiles.yml reads the warehouse location from these variables.
     os.environ.update(config.dbt_env())
     args = ["build", "--vars", json.dumps(dbt_vars(hub))]
-    yield from dbt.cli(args, context=context).stream()
+    try:
+        yield from dbt.cli(args, context=context).stream()
+    except Exception as exc:
+        # PostgreSQL lock timeout: name the session that blocks instead of dbt's bare message.
+        explained = explain_dbt_failure(exc, config, step=f"dbt ({context.op_def.name})")
+        if explained is None:
+            raise
+        raise explained from exc
 
 
 def build_transform_assets() -> list[dg.AssetsDefinition]:
