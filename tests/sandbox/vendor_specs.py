@@ -63,6 +63,14 @@ def _bulk_changelog_created_is_epoch(spec: dict[str, Any]) -> None:
     }
 
 
+def _project_keys(spec: dict[str, Any]) -> None:
+    spec["components"]["schemas"]["Project"]["properties"]["projectKeys"] = {
+        "type": "array",
+        "items": {"type": "string"},
+        "readOnly": True,
+    }
+
+
 def _nullable(schema: dict[str, Any], *props: str) -> None:
     for prop in props:
         schema["properties"][prop]["nullable"] = True
@@ -83,6 +91,13 @@ JIRA_ERRATA: list[tuple[str, str, Any]] = [
         "The schema says date-time string; Jira returns a number, as the operation's own example "
         'shows ("created":1492070429).',
         _bulk_changelog_created_is_epoch,
+    ),
+    (
+        "Project.projectKeys exists",
+        "GET /project and /project/search document expand=projectKeys ('Returns all project keys "
+        "associated with a project') but the Project schema, closed with additionalProperties: "
+        "false, leaves the property out.",
+        _project_keys,
     ),
 ]
 
