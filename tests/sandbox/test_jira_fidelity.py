@@ -143,3 +143,30 @@ def test_data_center_accepts_basic_and_bearer(world) -> None:
     assert basic.status_code == bearer.status_code == 200
     assert basic.json()["name"] == world.api_user.dc_name
     assert wrong.status_code == 401
+
+
+def test_sandbox_up_serves_data_center_on_request(tmp_path) -> None:
+    import tomllib
+
+    from pmo_hub.cli import build_parser
+    from sandbox.runtime import start_sandbox
+
+    args = build_parser().parse_args(["sandbox", "up", "--jira-deployment", "datacenter"])
+    assert args.jira_deployment == "datacenter"
+    sandbox = start_sandbox(tmp_path, "XS", 42, jira_mode="dc")
+    try:
+        jira = tomllib.loads(sandbox.config_toml())["sources"]["jira"]
+        assert jira["deployment"] == "datacenter" and "email" not in jira
+        pat = sandbox.secrets()["PMO_HUB_JIRA_PAT"]
+        info = requests.get(
+            f"{jira['base_url']}/rest/api/2/serverInfo", verify=jira["verify"], timeout=10
+        ).json()
+        me = requests.get(
+            f"{jira['base_url']}/rest/api/2/myself",
+            headers={"Authorization": f"Bearer {pat}"},
+            verify=jira["verify"],
+            timeout=10,
+        )
+    finally:
+        sandbox.stop()
+    assert info["deploymentType"] == "Server" and me.status_code == 200
