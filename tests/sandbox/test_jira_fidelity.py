@@ -128,6 +128,13 @@ def test_group_members_page_like_jira(cloud, world) -> None:
         assert page["nextPage"].startswith(cloud.url)
         start += page["maxResults"]
     assert sorted(members) == sorted(u.account_id for u in world.users)
+    # The deprecated /group pages its users with expand=users[a:b] (what pycontribs follows).
+    group = s.get(
+        f"{cloud.url}/rest/api/3/group",
+        params={"groupname": "jira-software-users", "expand": "users[5:9]"},
+    ).json()["users"]
+    assert (group["size"], group["start-index"], group["end-index"]) == (len(world.users), 5, 9)
+    assert [u["accountId"] for u in group["items"]] == [u.account_id for u in world.users[5:10]]
 
 
 def test_data_center_accepts_basic_and_bearer(world) -> None:
