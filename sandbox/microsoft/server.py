@@ -694,7 +694,12 @@ class MicrosoftSandbox:
         """A $batch item's URL as a server path: relative to the version root, or absolute."""
         if url.startswith(("https://", "http://")):
             return urlsplit(url).path + (f"?{urlsplit(url).query}" if urlsplit(url).query else "")
-        return "/v1.0/" + url.lstrip("/")
+        relative = url.lstrip("/")
+        # The official SDK's relative URLs keep the version segment (msgraph-core 1.5 fails to
+        # strip it), and Graph accepts them: '/v1.0/planner/tasks/x' and 'planner/tasks/x' alike.
+        if relative.startswith("v1.0/"):
+            return "/" + relative
+        return "/v1.0/" + relative
 
     def _batch(self, request: SandboxRequest) -> SandboxResponse:
         try:
