@@ -1399,7 +1399,37 @@ class JiraSandbox:
             ("GET", f"{api}/group/bulk", self._groups_bulk, True),
             ("GET", f"{api}/user", self._user_by_id, True),
             ("GET", f"{api}/issue/(?P<issue>[^/]+)/transitions", self._issue_transitions, True),
+            ("GET", rf"{api}/version/(?P<id>\d+)", self._version, True),
+            ("GET", rf"{api}/component/(?P<id>\d+)", self._component, True),
         ]
+
+    def _one_of_project(
+        self,
+        request: SandboxRequest,
+        project_id: int | None,
+        items_of: Callable[[SandboxRequest], list[dict[str, Any]] | None],
+        noun: str,
+    ) -> SandboxResponse:
+        """A version or component by id, rendered exactly as its project's listing renders it."""
+        wanted = request.params["id"]
+        if project_id is not None:
+            scoped = SandboxRequest("GET", request.path, {}, {}, b"", {"project": str(project_id)})
+            found = next((i for i in items_of(scoped) or [] if i["id"] == wanted), None)
+            if found is not None:
+                return json_response(found)
+        return json_response(
+            {"errorMessages": [f"Could not find {noun} for id '{wanted}'."], "errors": {}}, 404
+        )
+
+    def _version(self, request: SandboxRequest) -> SandboxResponse:
+        version = self.world.version_by_id.get(int(request.params["id"]))
+        pid = version.project_id if version else None
+        return self._one_of_project(request, pid, self._project_versions, "version")
+
+    def _component(self, request: SandboxRequest) -> SandboxResponse:
+        component = self.world.component_by_id.get(int(request.params["id"]))
+        pid = component.project_id if component else None
+        return self._one_of_project(request, pid, self._project_components, "component")
 
     # Project roles as a new Jira Cloud site ships them.
     ROLES = {

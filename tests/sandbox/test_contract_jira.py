@@ -63,6 +63,8 @@ CLOUD_CASES: list[tuple[str, str, dict[str, Any], Any]] = [
     ("GET", "/rest/api/{v}/group", {"groupname": "jira-software-users", "expand": "users"}, None),
     ("GET", "/rest/api/{v}/group/bulk", {}, None),
     ("GET", "/rest/api/{v}/user", {"accountId": "{account}"}, None),
+    ("GET", "/rest/api/{v}/version/{version}", {}, None),
+    ("GET", "/rest/api/{v}/component/{component}", {}, None),
     ("GET", "/rest/api/{v}/users/search", {"maxResults": 10}, None),
     (
         "GET",
@@ -179,6 +181,8 @@ def _values(world: JiraWorld, version: str) -> dict[str, str]:
         "category": str(project.category_id),
         "role": "10002",
         "account": world.users[0].account_id,
+        "version": str(next(v.id for v in world.versions if v.project_id == project.id)),
+        "component": str(next(c.id for c in world.components if c.project_id == project.id)),
     }
 
 

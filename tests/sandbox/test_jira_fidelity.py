@@ -68,9 +68,18 @@ def test_issue_transitions_route_and_v2_self_links(cloud, world) -> None:
 
 def test_every_self_link_resolves(cloud, world) -> None:
     s = _s(cloud)
-    project = next(p for p in world.projects if p.category_id is not None)
+    project = next(p for p in world.projects if p.category_id is not None and p.lead)
     body = s.get(f"{cloud.url}/rest/api/3/project/{project.key}").json()
-    for link in (body["self"], body["projectCategory"]["self"]):
+    links = [body["self"], body["projectCategory"]["self"], body["lead"]["self"]]
+    for noun in ("version", "component"):
+        listing = s.get(f"{cloud.url}/rest/api/3/project/{project.key}/{noun}s").json()
+        links += [item["self"] for item in listing[:3]]
+    issue = s.get(
+        f"{cloud.url}/rest/api/3/issue/{world.issues_by_project[project.id][0]}",
+        params={"fields": "status,assignee,project"},
+    ).json()
+    links += [issue["self"], issue["fields"]["status"]["self"]]
+    for link in links:
         assert s.get(link).status_code == 200, link
 
 
