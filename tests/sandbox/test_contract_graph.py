@@ -239,3 +239,29 @@ def test_batch_accepts_relative_and_absolute_urls_and_rejects_duplicate_ids(
     assert bad["body"]["error"]["code"] == "BadRequest"
     duplicate = {"requests": [{"id": "1", "method": "GET", "url": "/users"}] * 2}
     _graph_error(session.post(f"{graph.graph_url}/$batch", json=duplicate), 400, "BadRequest")
+
+
+def test_connector_paths_and_selects_are_served_and_valid(graph, session, world, metadata) -> None:
+    from connectors.planner import settings as planner_settings
+
+    ids = _ids(world)
+    values = {"group_id": ids["group"], "plan_id": ids["plan"], "task_id": ids["task"]}
+    paths = [
+        value.format(**values)
+        for name, value in vars(planner_settings).items()
+        if name.endswith("_PATH") and isinstance(value, str)
+    ]
+    assert len(paths) >= 9
+    for path in paths:
+        method = "POST" if path == "/$batch" else "GET"
+        assert any(m == method and p.match("/v1.0" + path) for m, p, _ in graph.router._routes), (
+            path
+        )
+    for entity, select in (
+        ("user", planner_settings.USER_SELECT),
+        ("group", planner_settings.GROUP_SELECT),
+    ):
+        assert set(select.split(",")) <= metadata.property_names(G + entity)
+        response = session.get(f"{graph.graph_url}/{entity}s", params={"$select": select})
+        assert response.status_code == 200
+        assert all(metadata.validate(i, G + entity) == [] for i in response.json()["value"])
