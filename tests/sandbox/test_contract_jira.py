@@ -311,3 +311,61 @@ def test_connector_and_client_routes_exist_in_spec_and_are_served(cloud, dc, spe
             if not any(m == method and p.match(path) for m, p in _served_patterns(sandbox)):
                 problems.append(f"not served ({sandbox.mode}): {method} {path}")
     assert problems == []
+
+
+@pytest.mark.slow  # a full XS sync per deployment (~15-30 s each on a shared 2-core box)
+@pytest.mark.parametrize("mode", ["cloud", "dc"])
+def test_connector_sync_requests_and_answers_conform_to_spec(world, specs, mode, tmp_path) -> None:
+    """A full connector sync against the sandbox: every request it sends is valid for its
+    operation (parameters, body), and one answer per operation is validated too."""
+    import json as jsonlib
+
+    from connectors.jira import JiraSettings
+    from pipelines.destinations import make_destination
+    from pipelines.jira_pipeline import load
+
+    exchanges: list[tuple[str, str, dict[str, list[str]], bytes, int, bytes]] = []
+    with start_jira_server(world, mode=mode) as sandbox:
+
+        def record(request, response) -> None:
+            body = response.body
+            raw = body if isinstance(body, bytes) else jsonlib.dumps(body).encode()
+            exchanges.append(
+                (request.method, request.path, request.query, request.body, response.status, raw)
+            )
+
+        sandbox.server.response_hook = record
+        credentials = (
+            {"email": sandbox.email, "api_token": sandbox.api_token}
+            if mode == "cloud"
+            else {"deployment": "datacenter", "pat": sandbox.pat}
+        )
+        settings = JiraSettings(base_url=sandbox.url, backoff_base_seconds=0.01, **credentials)
+        load(
+            settings,
+            make_destination("duckdb", duckdb_path=tmp_path / "jira.duckdb"),
+            pipelines_dir=tmp_path / "pipelines",
+            pipeline_name=f"contract_{mode}",
+        )
+    assert len(exchanges) > 20
+    problems: list[str] = []
+    smallest: dict[str, tuple[str, str, dict[str, list[str]], bytes, int, bytes]] = {}
+    for method, path, query, body, status, raw in exchanges:
+        assert status == 200, f"{method} {path} answered {status}"
+        outcome = specs.validate_request(method, path, query, body)
+        problems += [f"request {outcome.operation}: {e}" for e in outcome.errors]
+        key = outcome.operation
+        if key not in smallest or len(raw) < len(smallest[key][5]):
+            smallest[key] = (method, path, query, body, status, raw)
+    for method, path, query, body, status, raw in smallest.values():
+        query_string = "&".join(f"{k}={v}" for k, vs in query.items() for v in vs)
+        outcome = specs.validate(
+            method,
+            f"https://x{path}?{query_string}",
+            status=status,
+            headers={"Content-Type": "application/json"},
+            body=raw,
+            request_body=body or None,
+        )
+        problems += [f"answer {outcome.operation}: {e}" for e in outcome.errors]
+    assert problems == []

@@ -182,6 +182,28 @@ class JiraSpecs:
             outcome.errors.extend(_describe(exc))
         return outcome
 
+    def validate_request(
+        self, method: str, path: str, query: dict[str, list[str]], body: bytes
+    ) -> Validated:
+        """Validate a request a client sent (parameters, body) against the operation."""
+        which, spec_path = self.spec_for(path)
+        args = {k: ",".join(v) for k, v in query.items()}
+        request = MockRequest(
+            self.hosts[which],
+            method,
+            spec_path,
+            args=args,
+            data=body or None,
+            headers={"Authorization": "Basic eDp4"},
+            content_type="application/json",
+        )
+        outcome = Validated(operation=f"{method.upper()} {self.operation(method, path)}")
+        try:
+            self.apis[which].validate_request(request)
+        except Exception as exc:  # noqa: BLE001 - every kind of non-conformance is a finding
+            outcome.errors.extend(_describe(exc))
+        return outcome
+
 
 def _describe(exc: BaseException) -> list[str]:
     cause = exc.__cause__ or exc
