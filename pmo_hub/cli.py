@@ -177,7 +177,8 @@ def cmd_sandbox_up(args: argparse.Namespace) -> int:
     # A control.json left by an earlier run would send `tick` (and anyone waiting for the file)
     # to a dead server: it appears again only once this run's servers are up.
     control_file.unlink(missing_ok=True)
-    sandbox = start_sandbox(directory, args.tier, args.seed)
+    jira_mode = "dc" if args.jira_deployment == "datacenter" else "cloud"
+    sandbox = start_sandbox(directory, args.tier, args.seed, jira_mode=jira_mode)
     try:
         # SIGTERM (kill, process managers, Popen.terminate) stops the servers like Ctrl-C does.
         signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
@@ -189,7 +190,13 @@ def cmd_sandbox_up(args: argparse.Namespace) -> int:
             json.dumps({"url": sandbox.control.url, "pid": os.getpid()}), encoding="utf-8"
         )
         partial.replace(control_file)
-        print(f"Jira (Cloud, HTTPS):      {sandbox.jira.url}   email {sandbox.jira.email}")
+        if jira_mode == "cloud":
+            print(f"Jira (Cloud, HTTPS):      {sandbox.jira.url}   email {sandbox.jira.email}")
+        else:
+            print(
+                f"Jira (Data Center, HTTPS): {sandbox.jira.url}   PAT below, or basic auth "
+                f"{sandbox.jira.username} / {sandbox.jira.password}"
+            )
         print(f"Microsoft authority:      {sandbox.microsoft.authority}")
         print(f"Microsoft Graph:          {sandbox.microsoft.graph_url}")
         print(f"Microsoft app client id:  {sandbox.microsoft.client_id}")
@@ -279,6 +286,12 @@ def build_parser() -> argparse.ArgumentParser:
     up.add_argument("--tier", default="S", choices=SANDBOX_TIERS)
     up.add_argument("--seed", type=int, default=42)
     up.add_argument("--dir", default=str(STATE_DIR / "sandbox-up"))
+    up.add_argument(
+        "--jira-deployment",
+        default="cloud",
+        choices=("cloud", "datacenter"),
+        help="serve Jira Cloud (REST v3 + v2) or Data Center (REST v2, PAT or basic auth)",
+    )
     up.set_defaults(func=cmd_sandbox_up)
     files = sandbox_sub.add_parser("files", help="write the file sources and manifest to DIR")
     files.add_argument("directory")
