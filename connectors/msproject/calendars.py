@@ -94,7 +94,9 @@ def _overlap_minutes(intervals: Iterable[Interval], start: int, end: int) -> int
     return sum(max(0, min(b, end) - max(a, start)) for a, b in intervals)
 
 
-def working_minutes_by_day(calendar: Calendar, start: datetime, finish: datetime) -> dict[date, int]:
+def working_minutes_by_day(
+    calendar: Calendar, start: datetime, finish: datetime
+) -> dict[date, int]:
     """Working minutes of ``calendar`` inside ``[start, finish)``, per calendar day."""
     result: dict[date, int] = {}
     day = start.date()

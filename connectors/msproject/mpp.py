@@ -39,7 +39,9 @@ from connectors.msproject.settings import (
 Row = dict[str, Any]
 
 INSTALL_HINT = "install the mpp extra: pip install 'pmo-hub[mpp]' (mpxj + JPype1)"
-JAVA_HINT = "Java runtime not found: install Java 11+ (java on PATH or JAVA_HOME) to read .mpp files"
+JAVA_HINT = (
+    "Java runtime not found: install Java 11+ (java on PATH or JAVA_HOME) to read .mpp files"
+)
 BASELINE_COUNT = 11  # Baseline, Baseline1 .. Baseline10
 _QUANTUM = Decimal("0.0001")
 _JVM_LOCK = threading.Lock()
@@ -115,7 +117,9 @@ def start_jvm() -> None:
         if not jpype.isJVMStarted():
             try:
                 # Log4j (a dependency of POI) would print a "no logging provider" line per run.
-                jpype.startJVM("-Dlog4j2.loggerContextFactory=" + _NO_OP_LOG4J, convertStrings=False)
+                jpype.startJVM(
+                    "-Dlog4j2.loggerContextFactory=" + _NO_OP_LOG4J, convertStrings=False
+                )
             except Exception as exc:
                 raise MppUnavailable(f"{JAVA_HINT} ({exc})") from None
 
@@ -391,7 +395,9 @@ class MppPlanReader:
                     "predecessor_uid": to_int(predecessor.getUniqueID()) if predecessor else None,
                     "link_type_code": code,
                     "link_type": LINK_TYPES.get(code) if code is not None else None,
-                    "is_cross_project": bool(predecessor.getExternalTask()) if predecessor else False,
+                    "is_cross_project": bool(predecessor.getExternalTask())
+                    if predecessor
+                    else False,
                     "cross_project_name": to_text(predecessor.getSubprojectFile())
                     if predecessor is not None and predecessor.getExternalTask()
                     else None,

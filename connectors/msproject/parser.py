@@ -656,3 +656,21 @@ def parse_mspdi(
         raise MspdiParseError(path, f"malformed XML: {exc}", line, column) from None
     except _ValueProblem as exc:
         raise MspdiParseError(path, f"{parser._context}: {exc}") from None
+
+
+def parse_mspdi_calendars(path: str | Path) -> dict[int, WorkCalendar]:
+    """The working-time calendars of an MSPDI file by UID, base calendars resolved.
+
+    The same calendars the parser spreads timephased work along (used by the MPXJ
+    conformance test to compare working hours day by day).
+    """
+    parser = _PlanParser(Path(path), "calendars", "", None)
+    try:
+        for _ in parser.rows():
+            pass
+    except ET.ParseError as exc:
+        line, column = exc.position
+        raise MspdiParseError(path, f"malformed XML: {exc}", line, column) from None
+    except _ValueProblem as exc:
+        raise MspdiParseError(path, f"{parser._context}: {exc}") from None
+    return {uid: calendar for uid in list(parser.calendars) if (calendar := parser._calendar(uid))}
