@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import tempfile
 import tomllib
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ from typing import Any
 
 from connectors.msproject.mpp import (
     actual_work_by_day,
+    day_ranges,
     read_mpp,
     read_project,
     start_jvm,
@@ -222,6 +224,7 @@ def mpxj_reading(project: Any) -> dict[str, Any]:
         }
     assignments: dict[int, dict[str, Any]] = {}
     per_day: dict[tuple[int, date], float] = {}
+    regular_per_day: dict[tuple[int, date], float] = {}
     for assignment in project.getResourceAssignments():
         uid = to_int(assignment.getUniqueID())
         if uid is None:
@@ -238,6 +241,9 @@ def mpxj_reading(project: Any) -> dict[str, Any]:
         }
         for day, hours in actual_work_by_day(assignment).items():
             per_day[(uid, day)] = hours
+        regular_per_day.update(
+            {(uid, day): hours for day, hours in _regular_actual_by_day(assignment).items()}
+        )
     return {
         "tasks": tasks,
         "baselines": baselines,
@@ -245,7 +251,26 @@ def mpxj_reading(project: Any) -> dict[str, Any]:
         "resources": resources,
         "assignments": assignments,
         "timephased": per_day,
+        "timephased_regular": regular_per_day,
     }
+
+
+def _regular_actual_by_day(assignment: Any) -> dict[date, float]:
+    """MPXJ's actual *regular* work per calendar day (what MSPDIWriter puts in Type 2)."""
+    from org.mpxj import TimeUnit  # type: ignore[import-not-found]
+
+    items = list(assignment.getRawTimephasedActualRegularWork() or [])
+    if not items:
+        return {}
+    first = min(to_datetime(i.getStart()) for i in items).date()
+    last = (max(to_datetime(i.getFinish()) for i in items) - timedelta(microseconds=1)).date()
+    values = assignment.getTimephasedActualRegularWork(day_ranges(first, last), TimeUnit.HOURS)
+    result = {}
+    for offset, value in enumerate(values):
+        hours = 0.0 if value is None else float(value.getDuration())
+        if hours != 0:
+            result[first + timedelta(days=offset)] = hours
+    return result
 
 
 def _mpxj_day_hours(calendar: Any, day: date) -> float:
@@ -371,7 +396,36 @@ def compare_file(path: Path, root: Path) -> tuple[list[Difference], Counts]:
 
     if not is_mpp:
         _compare_calendars(cmp, path, project, rows)
+    elif ref["timephased_regular"]:
+        _compare_mspdi_spread(cmp, project, ref["timephased_regular"])
     return cmp.differences, counts
+
+
+def _compare_mspdi_spread(cmp: _Comparer, project: Any, expected: dict[Any, float]) -> None:
+    """The MSPDI path's calendar spreading on the real timephased data of an ``.mpp``.
+
+    The corpus' MSPDI files hold few actuals (57 days), its ``.mpp`` files many: MPXJ writes the
+    ``.mpp`` as MSPDI (timephased data on, with the file's calendars), the connector's MSPDI
+    parser reads that back, and its per-day values must equal MPXJ's per-day split of the
+    ``.mpp``. MSPDIWriter puts actual *regular* work into TimephasedData Type 2 (MS Project puts
+    the total there, overtime included), so the comparison is with MPXJ's regular work.
+    """
+    from org.mpxj.mspdi import MSPDIWriter  # type: ignore[import-not-found]
+
+    with tempfile.TemporaryDirectory(prefix="pmo_mpxj_") as folder:
+        target = Path(folder) / "roundtrip.xml"
+        writer = MSPDIWriter()
+        writer.setWriteTimephasedData(True)
+        writer.write(project, str(target))
+        ours = {
+            (r["assignment_uid"], r["work_date"]): r["actual_hours"]
+            for table, r in parse_mspdi(target, "roundtrip")
+            if table == "timephased_actuals"
+        }
+    table = "timephased days (.mpp via MSPDI)"
+    cmp.keys(table, set(ours), set(expected))
+    for key in sorted(set(ours) & set(expected), key=str):
+        cmp.value(table, key, "actual_hours", ours[key], expected[key])
 
 
 def _relation_name(code: str | None) -> str:
