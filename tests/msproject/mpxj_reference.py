@@ -60,6 +60,16 @@ def missing_corpus_message(path: Path) -> str:
     )
 
 
+def require_corpus() -> Path:
+    """The corpus folder; a missing or empty one FAILS the calling test, saying where to put it."""
+    import pytest
+
+    root = corpus_dir()
+    if not root.is_dir() or not corpus_files(root):
+        pytest.fail(missing_corpus_message(root))
+    return root
+
+
 def corpus_files(root: Path) -> list[Path]:
     """Every plan file of the corpus, sorted."""
     return sorted(p for p in root.rglob("*") if p.suffix.lower() in (".xml", ".mpp"))

@@ -14,7 +14,7 @@ from pipelines.destinations import make_destination
 from pipelines.msproject_pipeline import MsProjectFilesFailed, load, load_warnings
 from sandbox.microsoft.msproject_world import MsProjectPlan
 from tests.msproject.conftest import Warehouse
-from tests.msproject.mpxj_reference import corpus_dir, missing_corpus_message
+from tests.msproject.mpxj_reference import corpus_dir, require_corpus
 
 # Five assignments with 97 h of actual work in MS Project (16 + 16 + 16 + 24 + 25).
 MPP_FILE = "timephased-actual-work-resource.mpp"
@@ -22,9 +22,8 @@ MPP_FILE = "timephased-actual-work-resource.mpp"
 
 @pytest.fixture()
 def mpp_file() -> Path:
-    path = corpus_dir() / MPP_FILE
-    if not path.is_file():
-        pytest.fail(missing_corpus_message(corpus_dir()))
+    path = require_corpus() / MPP_FILE
+    assert path.is_file(), f"{MPP_FILE} is missing from the corpus at {corpus_dir()}"
     return path
 
 

@@ -23,7 +23,7 @@ from tests.msproject.mpxj_reference import (
     corpus_dir,
     corpus_files,
     load_known_differences,
-    missing_corpus_message,
+    require_corpus,
 )
 
 # Blank rows, timephased actuals (MSPDI and .mpp), calendars with exceptions, baselines 0-10,
@@ -44,10 +44,7 @@ SAMPLE = (
 
 @pytest.fixture(scope="module")
 def corpus() -> Path:
-    root = corpus_dir()
-    if not root.is_dir() or not corpus_files(root):
-        pytest.fail(missing_corpus_message(root))
-    return root
+    return require_corpus()
 
 
 def _run(files: list[Path], root: Path) -> tuple[list[Difference], list[KnownDifference], Counts]:
@@ -102,8 +99,17 @@ def test_whole_corpus_matches_mpxj(corpus: Path) -> None:
 
 def test_missing_corpus_fails_with_where_to_put_it(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setenv("PMO_HUB_MPXJ_CORPUS", str(tmp_path / "nowhere"))
-    root = corpus_dir()
-    assert root == (tmp_path / "nowhere").resolve()
-    message = missing_corpus_message(root)
-    assert str(root) in message and "PMO_HUB_MPXJ_CORPUS" in message
-    assert "../shared/corpora" in message
+    with pytest.raises(pytest.fail.Exception) as failed:
+        require_corpus()
+    message = str(failed.value)
+    assert str((tmp_path / "nowhere").resolve()) in message
+    assert "PMO_HUB_MPXJ_CORPUS" in message and "../shared/corpora" in message
+    (tmp_path / "nowhere").mkdir()  # an empty folder is no corpus either
+    with pytest.raises(pytest.fail.Exception):
+        require_corpus()
+
+
+def test_corpus_defaults_to_shared_corpora_next_to_the_repo(monkeypatch) -> None:
+    monkeypatch.delenv("PMO_HUB_MPXJ_CORPUS", raising=False)
+    repo = Path(__file__).resolve().parents[2]
+    assert corpus_dir() == (repo / ".." / "shared" / "corpora" / "mpxj").resolve()
