@@ -880,6 +880,46 @@ def parse_file(
     return parsed
 
 
+def reject_parsed(parsed: ParsedFile, raw: bytes, dialect: Dialect, error: str) -> ParsedFile:
+    """The same file rejected as a whole (e.g. a re-issue the contract's policy refuses).
+
+    Rows that failed keep their own reasons; every other record is quarantined with ``error``.
+    """
+    meta = {
+        "file_id": parsed.file_id,
+        "sha256": parsed.sha256,
+        "file_name": parsed.file_name,
+        "entity": parsed.entity,
+    }
+    _, whole = _rejected_file(raw, dialect, meta, error)
+    failing = pa.array(sorted(set(parsed.quarantine.column("source_line").to_pylist())), pa.int64())
+    others = whole.filter(pc.invert(pc.is_in(whole.column("source_line"), value_set=failing)))
+    quarantine = pa.concat_tables([parsed.quarantine, others]).sort_by(
+        [("source_line", "ascending")]
+    )
+    rejected = ParsedFile(
+        path=parsed.path,
+        file_name=parsed.file_name,
+        file_id=parsed.file_id,
+        file_version=parsed.file_version,
+        entity=parsed.entity,
+        dialect=parsed.dialect,
+        sha256=parsed.sha256,
+        size=parsed.size,
+        rows_read=parsed.rows_read,
+        table=None,
+        quarantine=quarantine,
+        status="rejected",
+        error=error,
+        reader=parsed.reader,
+    )
+    if rejected.rows_quarantined != rejected.rows_read:
+        raise AssertionError(
+            f"{parsed.file_name}: {rejected.rows_quarantined} quarantined != {parsed.rows_read} read"
+        )
+    return rejected
+
+
 def _typed_arrow(
     con: duckdb.DuckDBPyConnection,
     entity: EntitySpec,

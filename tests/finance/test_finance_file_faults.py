@@ -13,8 +13,8 @@ import pytest
 
 from connectors.finance.contract import SourceMapping, load_contract
 from connectors.finance.parser import parse_file
-from connectors.finance.record_count import count_csv_records
 from connectors.finance.reconcile import unreconciled_files
+from connectors.finance.record_count import count_csv_records
 from sandbox.finance.torture import INVOICE_HEADER_DE, INVOICE_HEADER_EN, _inv
 
 CONTRACT = load_contract()
