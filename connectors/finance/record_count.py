@@ -25,6 +25,7 @@ Record rules of a CSV file (RFC 4180, strict about quotes):
 from __future__ import annotations
 
 import io
+import re
 from dataclasses import dataclass, field
 
 BLANK = " \t\u00a0\f\v"
@@ -35,7 +36,9 @@ class RecordCount:
     """The records of one file: how many, where each starts, and which are malformed."""
 
     records: int
-    starts: list[int] = field(default_factory=list)  # physical line (1-based) of each record
+    # Physical line (1-based) of each record; left empty for a file without any quote (counted
+    # in bulk).
+    starts: list[int] = field(default_factory=list)
     malformed: list[int] = field(default_factory=list)  # start lines of malformed records
 
 
@@ -55,6 +58,8 @@ def _scan_line(line: str, delimiter: str, quote: str, in_quotes: bool) -> tuple[
         open at the end) or ``bad`` (a malformed quote); ``fields`` = delimiters seen outside
         quotes on this line.
     """
+    if not in_quotes and quote not in line:
+        return _COMPLETE, line.count(delimiter)  # most lines: nothing to walk
     fields = 0
     at_field_start = not in_quotes
     i, n = 0, len(line)
@@ -86,20 +91,45 @@ def _scan_line(line: str, delimiter: str, quote: str, in_quotes: bool) -> tuple[
     return (_OPEN if in_quotes else _COMPLETE), fields
 
 
+_NON_BLANK_LINE = re.compile(f"^[^\\n]*[^{BLANK}\\n\\r][^\\n]*$", re.MULTILINE)
+# Starts with a literal line break, so the scan jumps from line break to line break.
+_BLANK_LINE = re.compile(f"\\n[{BLANK}]*\\r?(?=\\n|\\Z)")
+
+
+def _count_unquoted(text: str) -> RecordCount:
+    """A file without any quote: every non-blank line after the header is one record.
+
+    Counted with two regular-expression scans instead of a Python loop (1M lines in well under a
+    second); ``starts`` is left empty.
+    """
+    header = _NON_BLANK_LINE.search(text)
+    if header is None:
+        return RecordCount(records=0)
+    body = text[header.end() + 1 :] if header.end() < len(text) else None
+    if body is None:
+        return RecordCount(records=0)
+    total = body.count("\n") + 1
+    return RecordCount(records=total - len(_BLANK_LINE.findall("\n" + body)))
+
+
 def count_csv_records(raw: bytes, encoding: str, delimiter: str, quote: str) -> RecordCount:
     """Count the records of a CSV file's bytes per the module's rules."""
-    encoding = encoding.lower()
-    chunks = raw.split(b"\n")
-    lines: list[str | None] = []  # None: the line does not decode
-    for number, chunk in enumerate(chunks):
-        if chunk.endswith(b"\r"):
-            chunk = chunk[:-1]
-        if number == 0 and chunk.startswith(b"\xef\xbb\xbf") and encoding.startswith("utf"):
-            chunk = chunk[3:]
-        try:
-            lines.append(chunk.decode(encoding.replace("-sig", "")))
-        except UnicodeDecodeError:
-            lines.append(None)
+    encoding = encoding.lower().replace("-sig", "")
+    if encoding.startswith("utf") and raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    lines: list[str | None]  # None: the line does not decode
+    try:
+        text = raw.decode(encoding)
+        if quote not in text:
+            return _count_unquoted(text)
+        lines = [line[:-1] if line.endswith("\r") else line for line in text.split("\n")]
+    except UnicodeDecodeError:
+        lines = []
+        for chunk in raw.split(b"\n"):
+            try:
+                lines.append(chunk.removesuffix(b"\r").decode(encoding))
+            except UnicodeDecodeError:
+                lines.append(None)
     header = next(
         (i for i, line in enumerate(lines) if line is None or line.strip(BLANK)),
         None,
