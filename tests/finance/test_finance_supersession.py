@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from connectors.finance.reconcile import files_not_loaded, unreconciled_files
 from connectors.finance.settings import FinanceSettings
 from pipelines.destinations import make_destination
@@ -121,6 +123,7 @@ def test_an_original_and_its_revision_in_one_batch_load_in_order(warehouse) -> N
     assert unreconciled_files(str(warehouse.db)) == []
 
 
+@pytest.mark.slow  # also covered by the torture set / the ledger tests
 def test_an_original_and_a_rejected_revision_in_one_batch_keep_the_original(warehouse) -> None:
     _write(warehouse.landing / "invoices_sep.csv", [_inv("S-1"), _inv("S-2")])
     _write(
@@ -162,6 +165,7 @@ def test_the_clean_policy_rejects_a_re_issue_with_quarantined_rows(warehouse, tm
     assert unreconciled_files(str(warehouse.db)) == []
 
 
+@pytest.mark.slow  # also covered by the torture set / the ledger tests
 def test_the_default_policy_accepts_a_re_issue_with_quarantined_rows(warehouse) -> None:
     _write(warehouse.landing / "invoices_nov.csv", [_inv("N-1"), _inv("N-2")])
     warehouse.load(ROUTES)
@@ -245,16 +249,3 @@ def test_an_older_version_arriving_late_is_skipped_with_a_reason(warehouse) -> N
     assert status == "skipped"
     assert error == "version 1 is older than the current version 2 (invoices_late_v2.csv)"
     assert {f["file_name"] for f in files_not_loaded(warehouse.db)} == {"invoices_late.csv"}
-
-
-def test_the_declared_tables_exist_after_a_clean_run(warehouse) -> None:
-    _write(warehouse.landing / "invoices_clean.csv", [_inv("Z-1")])
-    warehouse.load(ROUTES)
-    tables = {
-        r[0]
-        for r in warehouse.query(
-            "select table_name from information_schema.tables where table_schema = 'raw_finance'"
-        )
-    }
-    assert {"quarantine", "file_ledger", "invoice_lines"} <= tables
-    assert warehouse.query("select count(*) from raw_finance.quarantine") == [(0,)]

@@ -103,11 +103,11 @@ def test_quarantine_reasons_name_the_column_and_keep_the_raw_line(torture_source
     }
 
 
-def test_torture_set_loads_into_the_warehouse_with_exact_counts(torture_source, warehouse) -> None:
-    folder, expected = torture_source
-    for name in expected:
-        warehouse.drop(folder / name)
-    warehouse.load(TORTURE_ROUTES)
+def test_torture_set_loads_into_the_warehouse_with_exact_counts(
+    torture_source, torture_warehouse
+) -> None:
+    _, expected = torture_source
+    warehouse = torture_warehouse
     ledger = {
         r[0]: r[1:]
         for r in warehouse.query(
@@ -269,15 +269,13 @@ def test_reasons_start_with_the_defect_kind_the_compliance_marts_classify(tmp_pa
 
 
 def test_every_torture_file_reconciles_against_an_independent_count(
-    torture_source, warehouse
+    torture_source, torture_warehouse
 ) -> None:
     """Issue 15's acceptance: over the whole torture set, rows in the file (counted by a scanner
     that is not the parser) = loaded + quarantined, and no rejected version purged an earlier one.
     """
     folder, expected = torture_source
-    for name in expected:
-        warehouse.drop(folder / name)
-    warehouse.load(TORTURE_ROUTES)
+    warehouse = torture_warehouse
     ledger = {
         r[0]: r[1:]
         for r in warehouse.query(
