@@ -169,7 +169,9 @@ def _number_regex(dialect: Dialect, scale: int) -> str:
     return "^(?:" + "|".join(alternatives) + ")$"
 
 
-def _parse_expr(col: ColumnSpec, v: str, dialect: Dialect) -> tuple[str, str]:
+def _parse_expr(
+    col: ColumnSpec, v: str, dialect: Dialect, check_text: bool = True
+) -> tuple[str, str]:
     """SQL that parses the trimmed text ``v`` into the column type, and the failure reason."""
     if col.allowed:
         cases = " ".join(f"when {_sql_str(a.lower())} then {_sql_str(a)}" for a in col.allowed)
@@ -232,6 +234,8 @@ def _parse_expr(col: ColumnSpec, v: str, dialect: Dialect) -> tuple[str, str]:
         return f"(case when regexp_full_match(upper({v}), '^[A-Z]{{3}}$') then upper({v}) end)", (
             "not an ISO 4217 currency code"
         )
+    if not check_text:
+        return v, "invalid text"
     # Plain text: loaded as written, unless it carries mojibake (silently altered text).
     pattern = "".join(f"\\x{{{ord(c):04x}}}" if ord(c) > 0x7E else c for c in MOJIBAKE_PATTERN)
     return (
@@ -240,13 +244,16 @@ def _parse_expr(col: ColumnSpec, v: str, dialect: Dialect) -> tuple[str, str]:
     )
 
 
-def build_typing_sql(entity: EntitySpec, dialect: Dialect, present: dict[str, str]) -> str:
+def build_typing_sql(
+    entity: EntitySpec, dialect: Dialect, present: dict[str, str], check_text: bool = True
+) -> str:
     """The SQL typing the all-VARCHAR relation ``raw_rows`` (columns c0..cn, _source_line).
 
     Args:
         entity: the entity contract.
         dialect: the file's dialect.
         present: canonical column name -> raw column (c0, c1, ...) found in the header.
+        check_text: look for double-encoded UTF-8 in text cells (pointless in an ASCII file).
 
     Returns:
         One SELECT producing ``_source_line``, every contract column typed, and ``e_<column>``
@@ -267,7 +274,7 @@ def build_typing_sql(entity: EntitySpec, dialect: Dialect, present: dict[str, st
             source = "cast(null as varchar)"
         v = _ident("v_" + col.name)
         text_cols.append(f"{source} as {v}")
-        expr, reason = _parse_expr(col, v, dialect)
+        expr, reason = _parse_expr(col, v, dialect, check_text)
         parsed_cols.append(f"{expr} as {_ident(col.name)}")
         missing = _sql_str("missing required value") if col.required else "null"
         implausible = ""
@@ -334,6 +341,7 @@ class _Records:
     record_lines: np.ndarray | None = None  # physical lines of the records in csv_path
     decode_rejects: tuple = ()  # lines that did not decode, kept for the fallback reader
     spans: dict[int, int] | None = None  # first line -> last line of multi-line records
+    ascii_only: bool = False  # no text cell can be double-encoded
 
     @property
     def rows_read(self) -> int:
@@ -394,8 +402,12 @@ def _csv_row(text: str, dialect: Dialect, strict: bool = False) -> list[str]:
     ]
 
 
-def _csv_lines(raw: bytes, dialect: Dialect) -> tuple[list[str], int | None, dict]:
-    """Decode and split a CSV file: (physical lines, index of the header line, undecodable lines)."""
+def _csv_lines(raw: bytes, dialect: Dialect) -> tuple[list[str], int | None, dict, bool]:
+    """Decode and split a CSV file.
+
+    Returns:
+        (physical lines, index of the header line, undecodable lines, the text is all ASCII).
+    """
     text, bad_lines = _decode(raw, dialect.encoding)
     if text.startswith("\ufeff"):
         text = text[1:]
@@ -403,7 +415,7 @@ def _csv_lines(raw: bytes, dialect: Dialect) -> tuple[list[str], int | None, dic
     header_index = next(
         (i for i, line in enumerate(lines) if line.strip(_BLANK) or (i + 1) in bad_lines), None
     )
-    return lines, header_index, bad_lines
+    return lines, header_index, bad_lines, text.isascii()
 
 
 def _csv_records(
@@ -414,7 +426,7 @@ def _csv_records(
             f"the file contains NUL bytes: it is not {dialect.encoding} text "
             "(UTF-16 or a binary file?)"
         )
-    lines, header_index, bad_lines = _csv_lines(raw, dialect)
+    lines, header_index, bad_lines, ascii_only = _csv_lines(raw, dialect)
     if header_index is None:
         raise FileRejected("the file is empty (no header line)")
     if (header_index + 1) in bad_lines:
@@ -439,7 +451,9 @@ def _csv_records(
     )
     if irregular or rejects:
         # Quoted line breaks, stray quotes or undecodable lines: the careful reader.
-        return _python_records(lines, body_start, header, dialect, rejects), present
+        careful = _python_records(lines, body_start, header, dialect, rejects)
+        careful.ascii_only = ascii_only
+        return careful, present
     last = len(lines)
     while last > body_start and not lines[last - 1]:
         last -= 1
@@ -457,6 +471,7 @@ def _csv_records(
         rejects=[],
         csv_path=csv_path,
         record_lines=numbers,
+        ascii_only=ascii_only,
     )
     return records, present
 
@@ -734,7 +749,7 @@ def _rejected_file(raw: bytes, dialect: Dialect, meta: dict, error: str) -> tupl
     if dialect.format == "csv":
         # The same records the careful reader sees (quoted line breaks, undecodable lines), so a
         # rejected file reconciles against an independent count of its records too.
-        lines, header_index, bad_lines = _csv_lines(raw, dialect)
+        lines, header_index, bad_lines, _ = _csv_lines(raw, dialect)
         if header_index is None:
             return 0, _quarantine_table([], meta)
         header = _csv_row(lines[header_index], dialect)
@@ -836,7 +851,7 @@ def parse_file(
             reader = "xlsx" if dialect.format == "xlsx" else "python"
             if records.table is not None:
                 con.register("raw_rows", records.table)
-                typed = _typed_arrow(con, entity, dialect, present, meta)
+                typed = _typed_arrow(con, entity, dialect, present, meta, not records.ascii_only)
             else:
                 reader = "duckdb"
                 try:
@@ -844,7 +859,7 @@ def parse_file(
                     typed = _attach_lines(
                         con,
                         records,
-                        _typed_arrow(con, entity, dialect, present, meta),
+                        _typed_arrow(con, entity, dialect, present, meta, not records.ascii_only),
                     )
                 except (RuntimeError, duckdb.Error) as exc:
                     log.warning(
@@ -857,7 +872,9 @@ def parse_file(
                     )
                     con.execute("drop view if exists raw_rows").fetchall()
                     con.register("raw_rows", records.table)
-                    typed = _typed_arrow(con, entity, dialect, present, meta)
+                    typed = _typed_arrow(
+                        con, entity, dialect, present, meta, not records.ascii_only
+                    )
                     reader = "python"
             table, quarantine_rows = _split(typed, entity, records, meta)
         finally:
@@ -926,6 +943,7 @@ def _typed_arrow(
     dialect: Dialect,
     present: dict[str, str],
     meta: dict,
+    check_text: bool = True,
 ) -> pa.Table:
     """Type every record of ``raw_rows`` in one DuckDB pass (rows stay in file order)."""
     errors = [_ident("e_" + c.name) for c in entity.columns]
@@ -933,7 +951,7 @@ def _typed_arrow(
     typed = con.sql(
         f"select {', '.join(_ident(n) for n in names)}, _source_line, {', '.join(errors)}, "
         f"coalesce({', '.join(errors)}) is not null as _has_error "
-        f"from ({build_typing_sql(entity, dialect, present)}) as typed"
+        f"from ({build_typing_sql(entity, dialect, present, check_text)}) as typed"
     ).to_arrow_table()
     return typed
 
