@@ -50,7 +50,7 @@ def build_pipeline(
     )
 
 
-def build_source(settings: FinanceSettings) -> DltSource:
+def build_source(settings: FinanceSettings, declare_tables: bool = False) -> DltSource:
     """The finance source for ``settings`` (no I/O until the pipeline runs)."""
     routes = (
         [{"pattern": m.pattern, "entity": m.entity, "dialect": m.dialect} for m in settings.sources]
@@ -62,6 +62,7 @@ def build_source(settings: FinanceSettings) -> DltSource:
         contract_path=str(settings.contract_file),
         routes=routes,
         recursive=settings.recursive,
+        declare_tables=declare_tables,
     )
 
 
@@ -77,10 +78,30 @@ def load(
     On DuckDB the Arrow tables are written as parquet load files (never ``insert_values``).
     """
     pipeline = build_pipeline(destination, pipelines_dir, pipeline_name, dataset_name)
-    info = pipeline.run(build_source(settings), loader_file_format=loader_file_format_for(pipeline))
+    file_format = loader_file_format_for(pipeline)
+    info = pipeline.run(build_source(settings), loader_file_format=file_format)
+    if not _declared_tables_exist(pipeline):
+        # First run on an empty landing folder: create the bookkeeping tables (empty, typed), so
+        # checks and dbt find them; later runs with nothing new stay no-ops.
+        info = pipeline.run(
+            build_source(settings, declare_tables=True), loader_file_format=file_format
+        )
     purged = purge_superseded(pipeline)
     log.info("finance load finished: %s (%d superseded rows purged)", info.loads_ids, purged)
     return info
+
+
+def _existing_tables(pipeline: dlt.Pipeline) -> set[str]:
+    with pipeline.sql_client() as client:
+        rows = client.execute_sql(
+            "select table_name from information_schema.tables where table_schema = %s",
+            pipeline.dataset_name,
+        )
+        return {r[0] for r in rows or []}
+
+
+def _declared_tables_exist(pipeline: dlt.Pipeline) -> bool:
+    return {LEDGER_TABLE, QUARANTINE_TABLE} <= _existing_tables(pipeline)
 
 
 def purge_superseded(pipeline: dlt.Pipeline) -> int:
@@ -96,12 +117,8 @@ def purge_superseded(pipeline: dlt.Pipeline) -> int:
         The number of rows deleted.
     """
     dataset = pipeline.dataset_name
+    existing = _existing_tables(pipeline)
     with pipeline.sql_client() as client:
-        rows = client.execute_sql(
-            "select table_name from information_schema.tables where table_schema = %s",
-            dataset,
-        )
-        existing = {r[0] for r in rows or []}
         if LEDGER_TABLE not in existing:
             return 0
         purged: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])

@@ -114,9 +114,12 @@ def ledger_record(
 class _Batch:
     """What the scanning resource hands to the per-table transformers."""
 
-    def __init__(self, parsed: ParsedFile | None, ledger: list[dict[str, Any]]) -> None:
+    def __init__(
+        self, parsed: ParsedFile | None, ledger: list[dict[str, Any]], declare: bool = False
+    ) -> None:
         self.parsed = parsed
         self.ledger = ledger
+        self.declare = declare  # the last batch: yield empty tables so they exist, typed
 
 
 def _with_load_id(table: pa.Table) -> pa.Table:
@@ -192,6 +195,7 @@ def _scan(
     contract_path: str | Path | None,
     routes: Sequence[dict[str, str]] | None,
     recursive: bool,
+    declare_tables: bool = False,
 ) -> Iterator[_Batch]:
     """Read new landing files, in (logical file, version, mtime) order, and decide each one.
 
@@ -354,8 +358,8 @@ def _scan(
             parsed.rows_quarantined,
         )
         yield _Batch(parsed, [])
-    if ledger:
-        yield _Batch(None, list(ledger.values()))
+    if ledger or declare_tables:
+        yield _Batch(None, list(ledger.values()), declare=True)
 
 
 def _entity_transformer(files: DltResource, table: str) -> DltResource:
@@ -381,6 +385,7 @@ def finance_source(
     contract_path: str | None = None,
     routes: list[dict[str, str]] | None = None,
     recursive: bool = False,
+    declare_tables: bool = False,
 ) -> list[DltResource]:
     """Finance files in landing folders, loaded per contract with quarantine and a file ledger.
 
@@ -390,6 +395,8 @@ def finance_source(
         contract_path: contract TOML; the packaged ``finance_v1.toml`` when None.
         routes: overrides of the contract's routing, as ``{"pattern", "entity", "dialect"}``.
         recursive: scan sub-folders too.
+        declare_tables: create the ``quarantine`` and ``file_ledger`` tables (empty, typed) even
+            when no file is new; otherwise a run with nothing new loads nothing at all.
 
     Returns:
         One resource per raw table: the entity tables, ``quarantine`` and ``file_ledger``.
@@ -401,13 +408,13 @@ def finance_source(
         if folders is None:
             configured = dlt.config.get("sources.finance.landing_dirs")
             folders = configured or [str(p) for p in FinanceSettings.from_env().landing_dirs]
-        yield from _scan(folders, contract_path, routes, recursive)
+        yield from _scan(folders, contract_path, routes, recursive, declare_tables)
 
     @dlt.transformer(data_from=landing_files, name=QUARANTINE_TABLE, write_disposition="append")
     def quarantine(batch: _Batch) -> Iterator[pa.Table]:
         if batch.parsed is not None and batch.parsed.quarantine.num_rows:
             yield _with_load_id(batch.parsed.quarantine)
-        elif batch.parsed is None and batch.ledger:
+        elif batch.parsed is None and batch.declare:
             # The last batch of a run that recorded files: an empty table, so the declared
             # quarantine table exists even after a clean landing (dlt creates it, typed).
             yield _with_load_id(QUARANTINE_SCHEMA.empty_table())
@@ -419,7 +426,7 @@ def finance_source(
         primary_key="_ledger_key",
     )
     def file_ledger(batch: _Batch) -> Iterator[pa.Table]:
-        if batch.ledger:
+        if batch.ledger or batch.declare:
             yield _with_load_id(pa.Table.from_pylist(batch.ledger, schema=LEDGER_SCHEMA))
 
     entity_resources = [_entity_transformer(landing_files, table) for table in ENTITY_TABLES]

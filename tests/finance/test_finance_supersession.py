@@ -249,3 +249,17 @@ def test_an_older_version_arriving_late_is_skipped_with_a_reason(warehouse) -> N
     assert status == "skipped"
     assert error == "version 1 is older than the current version 2 (invoices_late_v2.csv)"
     assert {f["file_name"] for f in files_not_loaded(warehouse.db)} == {"invoices_late.csv"}
+
+
+def test_an_empty_landing_still_creates_the_declared_tables(warehouse) -> None:
+    warehouse.load(ROUTES)
+    columns = dict(
+        warehouse.query(
+            "select table_name || '.' || column_name, data_type from information_schema.columns "
+            "where table_schema = 'raw_finance' and table_name in ('quarantine', 'file_ledger')"
+        )
+    )
+    assert columns["quarantine.source_line"] == "BIGINT"
+    assert columns["file_ledger.records_in_file"] == "BIGINT"
+    assert warehouse.query("select count(*) from raw_finance.file_ledger") == [(0,)]
+    assert warehouse.load(ROUTES).loads_ids == []  # nothing new: no load at all
