@@ -266,7 +266,7 @@ def _scan(
                     sha,
                     loaded_at,
                     "duplicate",
-                    f"same content as {first_name} (already loaded); not loaded again",
+                    f"same content as {first_name} (already read); not loaded again",
                     f"{candidate.file_id}:{sha}:duplicate:{candidate.path.name}",
                     duplicate_of=first_name,
                 )

@@ -194,14 +194,14 @@ def test_a_byte_identical_copy_is_recorded_as_a_duplicate(warehouse) -> None:
             "invoices_dec_copy.csv",
             "duplicate",
             "invoices_dec.csv",
-            "same content as invoices_dec.csv (already loaded); not loaded again",
+            "same content as invoices_dec.csv (already read); not loaded again",
             0,
         ),
         (
             "invoices_dec_v2.csv",
             "duplicate",
             "invoices_dec.csv",
-            "same content as invoices_dec.csv (already loaded); not loaded again",
+            "same content as invoices_dec.csv (already read); not loaded again",
             0,
         ),
     ]
@@ -231,7 +231,7 @@ def test_duplicates_in_one_batch_and_unrouted_files_are_recorded(warehouse) -> N
     assert not_loaded == {
         "invoices_b.csv": (
             "duplicate",
-            "same content as invoices_a.csv (already loaded); not loaded again",
+            "same content as invoices_a.csv (already read); not loaded again",
         ),
         "mystery.txt": ("unrouted", "no contract source matches this file name"),
     }
