@@ -223,3 +223,36 @@ def test_the_blocking_check_fails_when_rows_read_differ_from_the_file(warehouse)
     assert [(p["file_name"], p["records_in_file"], p["rows_read"]) for p in problems] == [
         ("invoices_recon.csv", 2, 1)
     ]
+
+
+def test_double_encoded_text_in_a_utf8_file_is_quarantined(tmp_path) -> None:
+    from sandbox.finance.torture import PO_HEADER_US, _po
+
+    path = tmp_path / "po_mojibake.csv"
+    lines = [PO_HEADER_US, _po("PO-1", text="Zürich"), _po("PO-2", text="ZÃ¼rich")]
+    path.write_bytes(("\r\n".join(lines) + "\r\n").encode("utf-8-sig"))
+    mapping = SourceMapping("po_*", "purchase_order_lines", "erp_us")
+    parsed = parse_file(path, mapping, CONTRACT)
+    assert (parsed.rows_read, parsed.rows_loaded) == (2, 1)
+    assert parsed.table.column("description").to_pylist() == ["Zürich"]
+    (reason,) = {r["reason"] for r in parsed.quarantine.to_pylist()}
+    assert "double-encoded" in reason
+
+
+def test_double_encoded_text_in_a_workbook_cell_is_quarantined(tmp_path) -> None:
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "Budget"
+    sheet.append(["Project", "Period", "Cost type", "Version", "Amount", "Currency", "Comment"])
+    sheet.append(["FIN-1001", "2026-01", "labour", "original", 10, "EUR"])
+    sheet.append(["FIN-1Ã¼", "2026-02", "labour", "original", 20, "EUR"])
+    path = tmp_path / "budget_mojibake.xlsx"
+    workbook.save(path)
+    mapping = SourceMapping("budget_*", "budget_lines", "budget_xlsx")
+    parsed = parse_file(path, mapping, CONTRACT)
+    assert (parsed.rows_read, parsed.rows_loaded, parsed.rows_quarantined) == (2, 1, 1)
+    row = parsed.quarantine.to_pylist()[0]
+    assert (row["source_line"], row["column_name"]) == (3, "project_code")
+    assert "double-encoded" in row["reason"]
