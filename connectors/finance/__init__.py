@@ -3,11 +3,14 @@
 Files land in a folder; each is routed by name to an entity contract and a dialect (versioned
 TOML under ``contracts/``), parsed with explicit rules, and loaded as Arrow tables into
 ``raw_finance``. Rows failing the contract go to ``quarantine`` with file, line, raw line, column
-and reason; every file gets a ``file_ledger`` row (hash, size, rows read/loaded/quarantined).
-A file whose hash was loaded before is skipped; a corrected re-issue (same logical file id, new
-hash) replaces the rows of the earlier version: the ledger marks the earlier version
-``superseded``, staging reads only current versions, and ``purge_superseded_sql`` (run by
-``pipelines.finance_pipeline.load`` after each load) deletes the superseded rows.
+and reason; every file read gets a ``file_ledger`` row (hash, size, records counted independently
+of the parser, rows read/loaded/quarantined, status and reason): loaded, rejected, superseded,
+duplicate (``duplicate_of``), unrouted or skipped. A file whose bytes were read before is a
+no-op for the same path and a ``duplicate`` for another. A corrected re-issue (same logical file
+id, new hash) replaces the current version only when it is accepted (contract ``[reissue]
+accept``): the ledger marks the earlier version ``superseded``, staging reads only current
+versions, and ``pipelines.finance_pipeline.load`` deletes the superseded rows after the load and
+logs the purge on their ledger rows. A rejected re-issue leaves the current version in place.
 
 Calling :func:`finance_source` does no I/O; files are scanned when the resources run.
 """
