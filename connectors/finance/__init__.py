@@ -307,7 +307,24 @@ def _scan(
             )
             continue
         dialect = contract.dialects[candidate.mapping.dialect]
-        parsed = parse_file(candidate.path, candidate.mapping, contract, raw=raw)
+        try:
+            parsed = parse_file(candidate.path, candidate.mapping, contract, raw=raw)
+        except Exception as exc:  # noqa: BLE001 - one file's parser fault must not stop the rest
+            log.exception("finance file %s could not be parsed", candidate.path.name)
+            # Not marked as read: retried on the next run (e.g. after a fix), reported meanwhile.
+            del seen_hashes[sha], hash_paths[sha], stats[stat_key]
+            record(
+                _unparsed_record(
+                    candidate,
+                    sha,
+                    loaded_at,
+                    "skipped",
+                    f"parser error ({type(exc).__name__}: {exc}); nothing loaded, retried on "
+                    "the next run",
+                    f"{candidate.file_id}:{sha}",
+                )
+            )
+            continue
         earlier = [current] if current is not None else []
         earlier += rejected.get(candidate.file_id, [])
         if (

@@ -263,3 +263,28 @@ def test_an_empty_landing_still_creates_the_declared_tables(warehouse) -> None:
     assert columns["file_ledger.records_in_file"] == "BIGINT"
     assert warehouse.query("select count(*) from raw_finance.file_ledger") == [(0,)]
     assert warehouse.load(ROUTES).loads_ids == []  # nothing new: no load at all
+
+
+def test_a_parser_fault_in_one_file_is_recorded_and_the_others_load(warehouse, monkeypatch) -> None:
+    import connectors.finance as finance
+
+    real = finance.parse_file
+
+    def failing(path, *args, **kwargs):
+        if Path(path).name == "invoices_boom.csv":
+            raise RuntimeError("simulated parser bug")
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(finance, "parse_file", failing)
+    _write(warehouse.landing / "invoices_boom.csv", [_inv("X-1")])
+    _write(warehouse.landing / "invoices_fine.csv", [_inv("F-1")])
+    warehouse.load(ROUTES)
+    assert warehouse.query("select count(*) from raw_finance.invoice_lines") == [(1,)]
+    (row,) = files_not_loaded(warehouse.db)
+    assert (row["file_name"], row["status"]) == ("invoices_boom.csv", "skipped")
+    assert "RuntimeError: simulated parser bug" in row["reason"]
+    # Fixed: the next run loads it.
+    monkeypatch.setattr(finance, "parse_file", real)
+    warehouse.load(ROUTES)
+    assert warehouse.query("select count(*) from raw_finance.invoice_lines") == [(2,)]
+    assert files_not_loaded(warehouse.db) == []
