@@ -24,6 +24,7 @@ COLUMN_TYPES = (
     "period",
 )
 DATE_ORDERS = ("DMY", "MDY", "YMD")
+REISSUE_POLICIES = ("partial", "clean")
 DEFAULT_CONTRACT = Path(__file__).parent / "contracts" / "finance_v1.toml"
 
 
@@ -100,6 +101,10 @@ class Contract:
     dialects: dict[str, Dialect]
     sources: tuple[SourceMapping, ...]
     file_version_pattern: str = r"(?i)[_-](?:v|rev|r)(\d+)$"
+    # Which re-issue may replace the current version of a file: "partial" = any loaded version
+    # (rows failing the contract are quarantined), "clean" = only one without quarantined rows.
+    # A re-issue rejected whole never replaces anything.
+    reissue_accept: str = "partial"
     path: Path | None = field(default=None, compare=False)
 
     def route(
@@ -192,6 +197,9 @@ def load_contract(path: str | Path | None = None) -> Contract:
     for mapping in sources:
         if mapping.entity not in entities or mapping.dialect not in dialects:
             raise ContractError(f"source {mapping.pattern}: unknown entity or dialect")
+    reissue_accept = str(data.get("reissue", {}).get("accept", "partial"))
+    if reissue_accept not in REISSUE_POLICIES:
+        raise ContractError(f"[reissue] accept must be one of {REISSUE_POLICIES}")
     return Contract(
         name=data.get("name", path.stem),
         version=int(data.get("version", 1)),
@@ -199,5 +207,6 @@ def load_contract(path: str | Path | None = None) -> Contract:
         dialects=dialects,
         sources=sources,
         file_version_pattern=data.get("file_version_pattern", Contract.file_version_pattern),
+        reissue_accept=reissue_accept,
         path=path,
     )

@@ -63,6 +63,36 @@ _FORMAT_TOKENS = {
 }
 
 
+def _continuation_chars() -> str:
+    # How UTF-8 continuation bytes 0x80-0xBF look once decoded as cp1252 (latin-1 for the five
+    # bytes cp1252 leaves undefined).
+    return "".join(
+        bytes([b]).decode("cp1252", errors="ignore") or chr(b) for b in range(0x80, 0xC0)
+    )
+
+
+_CONT = _continuation_chars()
+# UTF-8 multi-byte sequences read as cp1252/latin-1: 'Ã¼' (ü), 'Ã©' (é), 'â‚¬' (€), 'â€“' (–).
+MOJIBAKE_PATTERN = (
+    f"[\u00c2-\u00df][{_CONT}]|[\u00e0-\u00ef][{_CONT}]{{2}}|[\u00f0-\u00f4][{_CONT}]{{3}}"
+)
+MOJIBAKE = re.compile(MOJIBAKE_PATTERN)
+MOJIBAKE_REASON = (
+    "text looks double-encoded (UTF-8 read as cp1252/latin-1, e.g. 'Ã¼' for 'ü'); not loaded "
+    "altered"
+)
+
+
+def repair_mojibake(text: str) -> str:
+    """What double-encoded text originally said (for messages; never used to load data)."""
+    try:
+        return bytes(
+            b for ch in text for b in (ch.encode("cp1252", errors="ignore") or ch.encode("latin-1"))
+        ).decode("utf-8")
+    except (UnicodeDecodeError, UnicodeEncodeError):
+        return text
+
+
 class FileRejected(Exception):
     """The file as a whole does not fit its contract (e.g. required columns missing)."""
 
@@ -139,7 +169,9 @@ def _number_regex(dialect: Dialect, scale: int) -> str:
     return "^(?:" + "|".join(alternatives) + ")$"
 
 
-def _parse_expr(col: ColumnSpec, v: str, dialect: Dialect) -> tuple[str, str]:
+def _parse_expr(
+    col: ColumnSpec, v: str, dialect: Dialect, check_text: bool = True
+) -> tuple[str, str]:
     """SQL that parses the trimmed text ``v`` into the column type, and the failure reason."""
     if col.allowed:
         cases = " ".join(f"when {_sql_str(a.lower())} then {_sql_str(a)}" for a in col.allowed)
@@ -202,16 +234,26 @@ def _parse_expr(col: ColumnSpec, v: str, dialect: Dialect) -> tuple[str, str]:
         return f"(case when regexp_full_match(upper({v}), '^[A-Z]{{3}}$') then upper({v}) end)", (
             "not an ISO 4217 currency code"
         )
-    return v, "invalid text"
+    if not check_text:
+        return v, "invalid text"
+    # Plain text: loaded as written, unless it carries mojibake (silently altered text).
+    pattern = "".join(f"\\x{{{ord(c):04x}}}" if ord(c) > 0x7E else c for c in MOJIBAKE_PATTERN)
+    return (
+        f"(case when regexp_matches({v}, {_sql_str(pattern)}) then null else {v} end)",
+        MOJIBAKE_REASON,
+    )
 
 
-def build_typing_sql(entity: EntitySpec, dialect: Dialect, present: dict[str, str]) -> str:
+def build_typing_sql(
+    entity: EntitySpec, dialect: Dialect, present: dict[str, str], check_text: bool = True
+) -> str:
     """The SQL typing the all-VARCHAR relation ``raw_rows`` (columns c0..cn, _source_line).
 
     Args:
         entity: the entity contract.
         dialect: the file's dialect.
         present: canonical column name -> raw column (c0, c1, ...) found in the header.
+        check_text: look for double-encoded UTF-8 in text cells (pointless in an ASCII file).
 
     Returns:
         One SELECT producing ``_source_line``, every contract column typed, and ``e_<column>``
@@ -232,7 +274,7 @@ def build_typing_sql(entity: EntitySpec, dialect: Dialect, present: dict[str, st
             source = "cast(null as varchar)"
         v = _ident("v_" + col.name)
         text_cols.append(f"{source} as {v}")
-        expr, reason = _parse_expr(col, v, dialect)
+        expr, reason = _parse_expr(col, v, dialect, check_text)
         parsed_cols.append(f"{expr} as {_ident(col.name)}")
         missing = _sql_str("missing required value") if col.required else "null"
         implausible = ""
@@ -298,6 +340,8 @@ class _Records:
     csv_path: Path | None = None  # UTF-8 file for DuckDB (fast path)
     record_lines: np.ndarray | None = None  # physical lines of the records in csv_path
     decode_rejects: tuple = ()  # lines that did not decode, kept for the fallback reader
+    spans: dict[int, int] | None = None  # first line -> last line of multi-line records
+    ascii_only: bool = False  # no text cell can be double-encoded
 
     @property
     def rows_read(self) -> int:
@@ -340,27 +384,76 @@ def _split_lines(text: str) -> list[str]:
 _BLANK = " \t\u00a0\f\v"
 
 
-def _csv_records(
-    raw: bytes, dialect: Dialect, entity: EntitySpec, source: Path, workdir: Path
-) -> tuple[_Records, dict]:
+def _csv_row(text: str, dialect: Dialect, strict: bool = False) -> list[str]:
+    """One record's fields by Python's csv module; a bare carriage return stays a character."""
+    if "\r" not in text:
+        return next(
+            csv.reader(
+                io.StringIO(text) if "\n" in text else [text],
+                delimiter=dialect.delimiter,
+                quotechar=dialect.quote,
+                strict=strict,
+            )
+        )
+    placeholder = "\ue000"
+    return [
+        cell.replace(placeholder, "\r")
+        for cell in _csv_row(text.replace("\r", placeholder), dialect, strict)
+    ]
+
+
+def _csv_lines(raw: bytes, dialect: Dialect) -> tuple[list[str], int | None, dict, bool]:
+    """Decode and split a CSV file.
+
+    Returns:
+        (physical lines, index of the header line, undecodable lines, the text is all ASCII).
+    """
     text, bad_lines = _decode(raw, dialect.encoding)
     if text.startswith("\ufeff"):
         text = text[1:]
     lines = _split_lines(text)
-    header_index = next((i for i, line in enumerate(lines) if line.strip()), None)
+    header_index = next(
+        (i for i, line in enumerate(lines) if line.strip(_BLANK) or (i + 1) in bad_lines), None
+    )
+    return lines, header_index, bad_lines, text.isascii()
+
+
+def _csv_records(
+    raw: bytes, dialect: Dialect, entity: EntitySpec, source: Path, workdir: Path
+) -> tuple[_Records, dict]:
+    if b"\x00" in raw:
+        raise FileRejected(
+            f"the file contains NUL bytes: it is not {dialect.encoding} text "
+            "(UTF-16 or a binary file?)"
+        )
+    lines, header_index, bad_lines, ascii_only = _csv_lines(raw, dialect)
     if header_index is None:
         raise FileRejected("the file is empty (no header line)")
-    header = next(
-        csv.reader([lines[header_index]], delimiter=dialect.delimiter, quotechar=dialect.quote)
-    )
+    if (header_index + 1) in bad_lines:
+        raise FileRejected(
+            f"the header line is not valid {dialect.encoding}: {bad_lines[header_index + 1][0]}"
+        )
+    header = _csv_row(lines[header_index], dialect)
+    mojibake = [cell for cell in header if MOJIBAKE.search(cell)]
+    if mojibake:
+        raise FileRejected(
+            f"the header looks double-encoded ({mojibake[0]!r} reads "
+            f"{repair_mojibake(mojibake[0])!r}): UTF-8 text was decoded as cp1252/latin-1 "
+            "and saved again; ask the sender for the original export"
+        )
     present = map_header(entity, header)
     body_start = header_index + 1
     rejects = [(n, "", why, lossy) for n, (why, lossy) in bad_lines.items() if n > body_start]
+    grammar = _QuoteGrammar(dialect.delimiter, dialect.quote)
     quote = dialect.quote
-    multiline = quote in text and any(line.count(quote) % 2 for line in lines[body_start:])
-    if multiline or rejects:
-        # Quoted line breaks or undecodable lines: the careful reader.
-        return _python_records(lines, body_start, header, dialect, rejects), present
+    irregular = any(
+        quote in line and not grammar.complete.fullmatch(line) for line in lines[body_start:]
+    )
+    if irregular or rejects:
+        # Quoted line breaks, stray quotes or undecodable lines: the careful reader.
+        careful = _python_records(lines, body_start, header, dialect, rejects)
+        careful.ascii_only = ascii_only
+        return careful, present
     last = len(lines)
     while last > body_start and not lines[last - 1]:
         last -= 1
@@ -370,7 +463,7 @@ def _csv_records(
         csv_path = source  # DuckDB reads UTF-8 (and skips a BOM) itself
     else:
         csv_path = workdir / "utf8.csv"
-        csv_path.write_text(text, encoding="utf-8", newline="")
+        csv_path.write_text("\n".join(lines), encoding="utf-8", newline="")
     records = _Records(
         header=header,
         lines=lines,
@@ -378,41 +471,121 @@ def _csv_records(
         rejects=[],
         csv_path=csv_path,
         record_lines=numbers,
+        ascii_only=ascii_only,
     )
     return records, present
+
+
+class _QuoteGrammar:
+    """Strict (RFC 4180) quoting as regular expressions over one physical line.
+
+    A quote opens a field, is doubled inside a quoted field, or closes it right before the
+    delimiter or the line end; anything else is a stray quote.
+    """
+
+    def __init__(self, delimiter: str, quote: str) -> None:
+        d, q = re.escape(delimiter), re.escape(quote)
+        inside = f"(?:[^{q}]|{q}{q})*"
+        field = f"(?:{q}{inside}{q}|[^{q}{d}]*)"
+        fields = f"{field}(?:{d}{field})*"
+        self.complete = re.compile(fields)  # a whole record on one line
+        self.opens = re.compile(f"(?:{field}{d})*{q}{inside}")  # ends inside a quoted field
+        self.still_open = re.compile(inside)  # continuation line, still inside the field
+        self.closes = re.compile(f"{inside}{q}(?:{d}{field})*")  # continuation ends the record
+        self.reopens = re.compile(f"{inside}{q}(?:{d}{field})*{d}{q}{inside}")
 
 
 def _python_records(
     lines: list[str], body_start: int, header: list[str], dialect: Dialect, rejects: list
 ) -> _Records:
-    """Python's csv module: slower, but exact for quoted line breaks and odd lines."""
+    """The careful reader: strict quoting, quoted line breaks, undecodable and odd lines.
+
+    A quoted field open at a line end continues on the next line only while the quote closes
+    properly, the joined record has the header's column count, and no continued line is a
+    complete record on its own; otherwise the opening line alone is quarantined (unbalanced
+    quote) and reading resumes on the next line, so a bad quote never swallows later lines.
+    """
     n_cols = len(header)
-    reader = csv.reader(
-        io.StringIO("\n".join(lines[body_start:])),
-        delimiter=dialect.delimiter,
-        quotechar=dialect.quote,
-    )
+    delimiter, quote = dialect.delimiter, dialect.quote
+    grammar = _QuoteGrammar(delimiter, quote)
     columns: list[list[str | None]] = [[] for _ in range(n_cols)]
     numbers: list[int] = []
-    previous_end = 0
+    spans: dict[int, int] = {}
     rejects = list(rejects)
     decoded = tuple(rejects)
-    for row in reader:
-        start, end = body_start + previous_end + 1, body_start + reader.line_num
-        previous_end = reader.line_num
-        if len(row) <= 1 and not "".join(row).strip(_TRIM_CHARS + "\f\v"):
-            continue  # blank or whitespace-only line: not a record
+    undecodable = {n for n, _, _, _ in rejects}
+
+    def alone_is_record(line: str) -> bool:
+        if not grammar.complete.fullmatch(line):
+            return False
+        return len(_csv_row(line, dialect)) == n_cols
+
+    i = body_start
+    while i < len(lines):
+        line, start = lines[i], i + 1
+        if start in undecodable or not line.strip(_BLANK):
+            i += 1
+            continue  # blank line (undecodable lines are quarantined already)
+        end = i
+        if quote not in line:
+            row = line.split(delimiter)
+        elif grammar.complete.fullmatch(line):
+            row = _csv_row(line, dialect, strict=True)
+        elif grammar.opens.fullmatch(line):
+            closed = False
+            while end + 1 < len(lines) and (end + 2) not in undecodable:
+                continuation = lines[end + 1]
+                if alone_is_record(continuation):
+                    break
+                end += 1
+                if grammar.closes.fullmatch(continuation):
+                    closed = True
+                    break
+                if not (
+                    grammar.still_open.fullmatch(continuation)
+                    or grammar.reopens.fullmatch(continuation)
+                ):
+                    break
+            row = []
+            if closed:
+                text = "\n".join(lines[i : end + 1])
+                row = _csv_row(text, dialect, strict=True)
+            if len(row) != n_cols:
+                rejects.append(
+                    (
+                        start,
+                        "",
+                        "unbalanced quote: the quoted field opened on this line does not close "
+                        "properly; the line is quarantined and reading resumes on the next line",
+                        line,
+                    )
+                )
+                i += 1
+                continue
+        else:
+            rejects.append(
+                (
+                    start,
+                    "",
+                    "stray quote: a quote inside an unquoted field or text after a closing quote",
+                    line,
+                )
+            )
+            i += 1
+            continue
+        i = end + 1
         if len(row) != n_cols:
             kind = "too many columns" if len(row) > n_cols else "missing columns"
-            raw_line = "\n".join(lines[start - 1 : end])
+            raw_line = "\n".join(lines[start - 1 : end + 1])
             rejects.append(
                 (start, "", f"wrong column count: {kind} ({len(row)} of {n_cols})", raw_line)
             )
             continue
-        for i, cell in enumerate(row):
-            columns[i].append(cell)
+        for k, cell in enumerate(row):
+            columns[k].append(cell)
         numbers.append(start)
-    arrays = {f"c{i}": pa.array(col, pa.string()) for i, col in enumerate(columns)}
+        spans[start] = end + 1
+    arrays = {f"c{k}": pa.array(col, pa.string()) for k, col in enumerate(columns)}
     arrays["_source_line"] = pa.array(numbers, pa.int64())
     return _Records(
         header=header,
@@ -421,6 +594,7 @@ def _python_records(
         rejects=rejects,
         table=pa.table(arrays),
         decode_rejects=decoded,
+        spans=spans,
     )
 
 
@@ -573,9 +747,23 @@ def _rejected_file(raw: bytes, dialect: Dialect, meta: dict, error: str) -> tupl
     """Every data line of a rejected file goes to quarantine, so nothing is lost silently."""
     numbered: list[tuple[int, str]] = []
     if dialect.format == "csv":
-        text, _ = _decode(raw, dialect.encoding)
-        lines = _split_lines(text.removeprefix("\ufeff"))
-        numbered = [(i + 1, line) for i, line in enumerate(lines) if line.strip()]
+        # The same records the careful reader sees (quoted line breaks, undecodable lines), so a
+        # rejected file reconciles against an independent count of its records too.
+        lines, header_index, bad_lines, _ = _csv_lines(raw, dialect)
+        if header_index is None:
+            return 0, _quarantine_table([], meta)
+        header = _csv_row(lines[header_index], dialect)
+        decode_rejects = [
+            (n, "", why, lossy) for n, (why, lossy) in bad_lines.items() if n > header_index + 1
+        ]
+        records = _python_records(lines, header_index + 1, header, dialect, decode_rejects)
+        spans = records.spans or {}
+        rows = [
+            (start, "", f"file rejected: {error}", "\n".join(lines[start - 1 : spans[start]]))
+            for start in records.table.column("_source_line").to_pylist()  # type: ignore[union-attr]
+        ]
+        rows += [(n, "", f"file rejected: {error}", text) for n, _, _, text in records.rejects]
+        return len(rows), _quarantine_table(rows, meta)
     else:
         try:
             from openpyxl import load_workbook
@@ -663,7 +851,7 @@ def parse_file(
             reader = "xlsx" if dialect.format == "xlsx" else "python"
             if records.table is not None:
                 con.register("raw_rows", records.table)
-                typed = _typed_arrow(con, entity, dialect, present, meta)
+                typed = _typed_arrow(con, entity, dialect, present, meta, not records.ascii_only)
             else:
                 reader = "duckdb"
                 try:
@@ -671,7 +859,7 @@ def parse_file(
                     typed = _attach_lines(
                         con,
                         records,
-                        _typed_arrow(con, entity, dialect, present, meta),
+                        _typed_arrow(con, entity, dialect, present, meta, not records.ascii_only),
                     )
                 except (RuntimeError, duckdb.Error) as exc:
                     log.warning(
@@ -684,7 +872,9 @@ def parse_file(
                     )
                     con.execute("drop view if exists raw_rows").fetchall()
                     con.register("raw_rows", records.table)
-                    typed = _typed_arrow(con, entity, dialect, present, meta)
+                    typed = _typed_arrow(
+                        con, entity, dialect, present, meta, not records.ascii_only
+                    )
                     reader = "python"
             table, quarantine_rows = _split(typed, entity, records, meta)
         finally:
@@ -707,12 +897,53 @@ def parse_file(
     return parsed
 
 
+def reject_parsed(parsed: ParsedFile, raw: bytes, dialect: Dialect, error: str) -> ParsedFile:
+    """The same file rejected as a whole (e.g. a re-issue the contract's policy refuses).
+
+    Rows that failed keep their own reasons; every other record is quarantined with ``error``.
+    """
+    meta = {
+        "file_id": parsed.file_id,
+        "sha256": parsed.sha256,
+        "file_name": parsed.file_name,
+        "entity": parsed.entity,
+    }
+    _, whole = _rejected_file(raw, dialect, meta, error)
+    failing = pa.array(sorted(set(parsed.quarantine.column("source_line").to_pylist())), pa.int64())
+    others = whole.filter(pc.invert(pc.is_in(whole.column("source_line"), value_set=failing)))
+    quarantine = pa.concat_tables([parsed.quarantine, others]).sort_by(
+        [("source_line", "ascending")]
+    )
+    rejected = ParsedFile(
+        path=parsed.path,
+        file_name=parsed.file_name,
+        file_id=parsed.file_id,
+        file_version=parsed.file_version,
+        entity=parsed.entity,
+        dialect=parsed.dialect,
+        sha256=parsed.sha256,
+        size=parsed.size,
+        rows_read=parsed.rows_read,
+        table=None,
+        quarantine=quarantine,
+        status="rejected",
+        error=error,
+        reader=parsed.reader,
+    )
+    if rejected.rows_quarantined != rejected.rows_read:
+        raise AssertionError(
+            f"{parsed.file_name}: {rejected.rows_quarantined} quarantined != {parsed.rows_read} read"
+        )
+    return rejected
+
+
 def _typed_arrow(
     con: duckdb.DuckDBPyConnection,
     entity: EntitySpec,
     dialect: Dialect,
     present: dict[str, str],
     meta: dict,
+    check_text: bool = True,
 ) -> pa.Table:
     """Type every record of ``raw_rows`` in one DuckDB pass (rows stay in file order)."""
     errors = [_ident("e_" + c.name) for c in entity.columns]
@@ -720,7 +951,7 @@ def _typed_arrow(
     typed = con.sql(
         f"select {', '.join(_ident(n) for n in names)}, _source_line, {', '.join(errors)}, "
         f"coalesce({', '.join(errors)}) is not null as _has_error "
-        f"from ({build_typing_sql(entity, dialect, present)}) as typed"
+        f"from ({build_typing_sql(entity, dialect, present, check_text)}) as typed"
     ).to_arrow_table()
     return typed
 

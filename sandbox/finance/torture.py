@@ -1,5 +1,9 @@
 """The finance parser torture set: one small file per export hazard, plus a clean control.
 
+Files t16-t22 are the hazards of issue 15: quotes that would swallow lines, double-encoded
+UTF-8, a rejected re-issue next to its original, an original and its revision in one drop, a
+byte-identical copy and an unrouted file; their expected ledger status says what must happen.
+
 ``write_torture_set(directory)`` writes the files and returns, per file name, the exact outcome a
 correct loader must produce: rows read, loaded and quarantined, the quarantined line numbers, and
 parsed values of the tricky cells (keyed by physical line number and column). ``TORTURE_ROUTES``
@@ -39,6 +43,19 @@ class ExpectedCounts:
     quarantined_lines: tuple[int, ...] = ()
     # (physical line, column) -> parsed value of a loaded row
     values: dict[tuple[int, str], object] = field(default_factory=dict)
+    # Ledger-level outcomes (a file not parsed: duplicate, unrouted) and re-issue links.
+    duplicate_of: str | None = None
+    superseded_by: str | None = None
+
+    @property
+    def rows_in_tables(self) -> int:
+        """Rows of this file left in the entity tables after the load (and the purge)."""
+        return self.rows_loaded if self.status == "loaded" else 0
+
+    @property
+    def lines_in_quarantine(self) -> int:
+        """Distinct quarantined lines of this file left after the load (and the purge)."""
+        return self.rows_quarantined if self.status in ("loaded", "rejected") else 0
 
 
 TORTURE_ROUTES: tuple[dict[str, str], ...] = (
@@ -58,6 +75,13 @@ TORTURE_ROUTES: tuple[dict[str, str], ...] = (
     {"pattern": "t13_*", "entity": "invoice_lines", "dialect": "erp_de"},
     {"pattern": "t14_*", "entity": "budget_lines", "dialect": "budget_xlsx"},
     {"pattern": "t15_*", "entity": "invoice_lines", "dialect": "erp_de"},
+    {"pattern": "t16_*", "entity": "invoice_lines", "dialect": "erp_de"},
+    {"pattern": "t17_*", "entity": "invoice_lines", "dialect": "erp_de"},
+    {"pattern": "t18_*", "entity": "invoice_lines", "dialect": "erp_de"},
+    {"pattern": "t19_*", "entity": "invoice_lines", "dialect": "erp_de"},
+    {"pattern": "t20_*", "entity": "invoice_lines", "dialect": "erp_de"},
+    {"pattern": "t21_*", "entity": "invoice_lines", "dialect": "erp_de"},
+    # t22_* deliberately has no route: an unrouted file.
 )
 
 
@@ -491,7 +515,157 @@ def write_torture_set(directory: str | Path) -> dict[str, ExpectedCounts]:
             (5, "description"): 'say "hi"',
         },
     )
+    _write_issue_15_hazards(d, expected)
     return expected
+
+
+def _write_issue_15_hazards(d: Path, expected: dict[str, ExpectedCounts]) -> None:
+    """Quoting, encoding, re-issue and ledger hazards (issue 15): nothing lost, nothing altered."""
+    name = "t16_unterminated_quote.csv"
+    _write(
+        d / name,
+        [
+            INVOICE_HEADER_DE,
+            _inv("U-1"),
+            _inv("U-2", text='"Beratung Phase 1'),  # the quote never closes
+            _inv("U-3"),
+            _inv("U-4"),
+        ],
+        encoding="cp1252",
+    )
+    expected[name] = ExpectedCounts(
+        "invoice_lines",
+        "erp_de",
+        "unterminated quote (must not swallow the following lines)",
+        4,
+        3,
+        1,
+        quarantined_lines=(3,),
+        values={(4, "invoice_number"): "U-3", (5, "description"): "Beratung"},
+    )
+
+    name = "t17_stray_quotes.csv"
+    _write(
+        d / name,
+        [
+            INVOICE_HEADER_DE,
+            _inv("S-1", text='"opens here'),
+            _inv("S-2"),
+            _inv("S-3", text='closes here"'),
+            _inv("S-4", text='Monitor 27" breit'),
+        ],
+        encoding="cp1252",
+    )
+    expected[name] = ExpectedCounts(
+        "invoice_lines",
+        "erp_de",
+        "stray quotes that would pair up across lines",
+        4,
+        1,
+        3,
+        quarantined_lines=(2, 4, 5),
+        values={(3, "invoice_number"): "S-2"},
+    )
+
+    name = "t18_double_encoded.csv"
+    _write(
+        d / name,
+        [
+            INVOICE_HEADER_EN,  # an ASCII header: nothing looks wrong at the file level
+            _inv("M-1", text="Müller Café".encode().decode("cp1252")),  # 'MÃ¼ller CafÃ©'
+            _inv("M-2", text="Lizenz 50 €".encode().decode("cp1252")),  # 'Lizenz 50 â‚¬'
+            _inv("M-3", text="Plain text"),
+            _inv("M-4", text="Straße – Ost"),
+        ],
+        encoding="cp1252",
+    )
+    expected[name] = ExpectedCounts(
+        "invoice_lines",
+        "erp_de",
+        "UTF-8 text double-encoded through cp1252 (mojibake)",
+        4,
+        2,
+        2,
+        quarantined_lines=(2, 3),
+        values={(4, "description"): "Plain text", (5, "description"): "Straße – Ost"},
+    )
+
+    # A corrected re-issue rejected whole (required column missing): the original stays.
+    name = "t19_reissue_rejected.csv"
+    _write(d / name, [INVOICE_HEADER_DE, _inv("R-1"), _inv("R-2", amount="20,00")], "cp1252")
+    expected[name] = ExpectedCounts(
+        "invoice_lines",
+        "erp_de",
+        "original of a rejected re-issue (stays current)",
+        2,
+        2,
+        0,
+        values={(3, "amount"): Decimal("20.00")},
+    )
+    name = "t19_reissue_rejected_v2.csv"
+    _write(
+        d / name,
+        [
+            INVOICE_HEADER_DE.replace(";Betrag", ""),
+            *(
+                ";".join(p for i, p in enumerate(_inv(n).split(";")) if i != 8)
+                for n in ("R-1", "R-2")
+            ),
+        ],
+        encoding="cp1252",
+    )
+    expected[name] = ExpectedCounts(
+        "invoice_lines",
+        "erp_de",
+        "re-issue rejected whole (must not purge the original)",
+        2,
+        0,
+        2,
+        status="rejected",
+        quarantined_lines=(2, 3),
+    )
+
+    # An original and its revision dropped together: loaded in order, the revision wins.
+    name = "t20_reissue_batch.csv"
+    _write(d / name, [INVOICE_HEADER_DE, *(_inv(f"B-{i}") for i in (1, 2, 3))], "cp1252")
+    expected[name] = ExpectedCounts(
+        "invoice_lines",
+        "erp_de",
+        "original dropped with its revision (superseded, rows purged)",
+        3,
+        3,
+        0,
+        status="superseded",
+        superseded_by="t20_reissue_batch_v2.csv",
+    )
+    name = "t20_reissue_batch_v2.csv"
+    _write(d / name, [INVOICE_HEADER_DE, _inv("B-1", amount="1,00")], "cp1252")
+    expected[name] = ExpectedCounts(
+        "invoice_lines",
+        "erp_de",
+        "revision dropped with its original",
+        1,
+        1,
+        0,
+        values={(2, "amount"): Decimal("1.00")},
+    )
+
+    name = "t21_duplicate_copy.csv"
+    (d / name).write_bytes((d / "t00_clean_control.csv").read_bytes())
+    expected[name] = ExpectedCounts(
+        "invoice_lines",
+        "erp_de",
+        "byte-identical copy under another name",
+        0,
+        0,
+        0,
+        status="duplicate",
+        duplicate_of="t00_clean_control.csv",
+    )
+
+    name = "t22_unrouted.txt"
+    (d / name).write_text("notes from the sender\n", encoding="utf-8")
+    expected[name] = ExpectedCounts("", "", "a file no contract source routes", 0, 0, 0, "unrouted")
 
 
 def _write_budget_workbook(path: Path) -> None:

@@ -76,3 +76,17 @@ def torture_routes() -> tuple[dict[str, str], ...]:
 @pytest.fixture
 def make_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Callable[[], Warehouse]:
     return lambda: Warehouse(tmp_path_factory.mktemp("wh"))
+
+
+@pytest.fixture(scope="module")
+def torture_warehouse(
+    tmp_path_factory: pytest.TempPathFactory,
+    torture_source: tuple[Path, dict[str, ExpectedCounts]],
+) -> Warehouse:
+    """The whole torture set loaded once into a DuckDB warehouse (read-only use by tests)."""
+    folder, expected = torture_source
+    warehouse = Warehouse(tmp_path_factory.mktemp("torture_wh"))
+    for name in expected:
+        warehouse.drop(folder / name)
+    warehouse.load(TORTURE_ROUTES)
+    return warehouse

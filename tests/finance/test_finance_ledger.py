@@ -1,7 +1,8 @@
-"""The file ledger: same bytes again = no-op; a corrected re-issue replaces the earlier rows."""
+"""The file ledger: same file again = no-op, a copy = a duplicate; a re-issue replaces rows."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from connectors.finance.reconcile import rejected_files, unreconciled_files
@@ -31,15 +32,25 @@ def test_re_dropping_the_same_file_changes_nothing(warehouse) -> None:
     warehouse.load(ROUTES)
     before = _state(warehouse)
     assert before[:3] == (2, 1, 1)
-    # The same bytes: once more in place, once under another name, once touched.
+    # The same bytes once more in place, and touched: not even a load.
     info = warehouse.load(ROUTES)
     assert info.loads_ids == []
-    (warehouse.landing / "invoices_jan_copy.csv").write_bytes(
-        (warehouse.landing / "invoices_jan.csv").read_bytes()
-    )
-    info = warehouse.load(ROUTES)
-    assert info.loads_ids == []
+    path = warehouse.landing / "invoices_jan.csv"
+    path.touch()
+    os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 10**9))
+    assert warehouse.load(ROUTES).loads_ids == []
     assert _state(warehouse) == before
+    # Under another name: no rows, but a ledger row saying it duplicates the first file.
+    (warehouse.landing / "invoices_jan_copy.csv").write_bytes(path.read_bytes())
+    warehouse.load(ROUTES)
+    after = _state(warehouse)
+    assert after[:3] == (2, 1, 2)
+    assert warehouse.query(
+        "select status, duplicate_of from raw_finance.file_ledger "
+        "where file_name = 'invoices_jan_copy.csv'"
+    ) == [("duplicate", "invoices_jan.csv")]
+    assert warehouse.load(ROUTES).loads_ids == []
+    assert _state(warehouse) == after
 
 
 def test_a_corrected_re_issue_replaces_the_rows_of_the_earlier_version(warehouse) -> None:

@@ -7,7 +7,7 @@ import uuid
 import psycopg2
 import pytest
 
-from connectors.finance.reconcile import unreconciled_files
+from connectors.finance.reconcile import files_not_loaded, unreconciled_files
 from connectors.finance.settings import FinanceSettings
 from pipelines.destinations import make_destination
 from pipelines.finance_pipeline import load
@@ -53,6 +53,16 @@ def test_torture_set_loads_into_postgres(torture_source, tmp_path) -> None:
         assert amounts == ["-99.00", "-1234.56", "-99.00"]
         assert amount_type == ("numeric", 18, 2)
         assert unreconciled_files(POSTGRES_URL, dataset=dataset) == []
+        with psycopg2.connect(POSTGRES_URL) as con, con.cursor() as cur:
+            cur.execute(
+                f"select rows_purged, quarantine_rows_purged, purged_at is not null "
+                f"from {dataset}.file_ledger where status = 'superseded'"
+            )
+            assert cur.fetchall() == [(3, 0, True)]
+        not_loaded = files_not_loaded(POSTGRES_URL, dataset=dataset)
+        assert {f["file_name"]: f["status"] for f in not_loaded} == {
+            n: e.status for n, e in expected.items() if e.status not in ("loaded", "superseded")
+        }
     finally:
         with psycopg2.connect(POSTGRES_URL) as con, con.cursor() as cur:
             cur.execute(f"drop schema if exists {dataset} cascade")
