@@ -12,6 +12,7 @@ from orchestration.assets.ingest import WAREHOUSE_POOL
 from orchestration.project import DBT_PROJECT_DIR, dbt_executable, dbt_manifest_path
 from orchestration.resources import HubConfigResource
 from orchestration.translators import PmoDbtTranslator
+from reporting.links import jira_site_url
 
 CORE_SELECT = (
     "resource_type:seed fqn:pmo_hub.staging fqn:pmo_hub.intermediate fqn:pmo_hub.marts.core"
@@ -25,6 +26,8 @@ def dbt_vars(hub: HubConfigResource) -> dict[str, Any]:
         "as_of_date": config.as_of_date or "",
         "reporting_currency": config.reporting_currency,
         "enabled_sources": list(config.enabled),
+        # Compliance exceptions link to Jira issues (reporting/links.py, issue 14).
+        "jira_site_url": jira_site_url(config),
     }
 
 
