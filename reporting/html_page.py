@@ -23,6 +23,7 @@ border-bottom:1px solid #cfd8dc;padding-bottom:4px}h3{font-size:1.05em;margin-to
 p.meta{color:#607d8b;margin-top:0}
 table{border-collapse:collapse;margin:8px 0;font-size:13px}
 th,td{border:1px solid #cfd8dc;padding:3px 8px;text-align:left;vertical-align:top}
+td:first-child a{white-space:nowrap}
 th{background:#eceff1}td.num{text-align:right;font-variant-numeric:tabular-nums}
 tr.fail td,td.fail,span.fail{background:#ffebee}tr.warn td,td.warn,span.warn{background:#fff8e1}
 tr.pass td,td.pass,span.pass{background:#e8f5e9}

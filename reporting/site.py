@@ -529,13 +529,14 @@ def _portfolio(ctx: ReportContext) -> str:
         """,
     )
     cumulative: dict[str, list[float | None]] = {"budget": [], "actual": [], "actual + commit": []}
-    running = [0.0, 0.0]
+    running = [0.0, 0.0, 0.0]
     for b in burn:
         running[0] += float(b["budget"] or 0)
         running[1] += float(b["actual"] or 0)
+        running[2] += float(b["commitments"] or 0)
         cumulative["budget"].append(running[0])
         cumulative["actual"].append(running[1])
-        cumulative["actual + commit"].append(running[1] + float(b["commitments"] or 0))
+        cumulative["actual + commit"].append(running[1] + running[2])
     slips = ctx.wh.rows(
         """
         select project_code, milestone_display_key, milestone_name, slip_days, days_late,

@@ -179,7 +179,7 @@ def lines(
         )
     every = max(1, math.ceil(len(x_labels) / 12))
     for i, label in enumerate(x_labels):
-        if i % every == 0 or i == len(x_labels) - 1:
+        if i % every == 0:
             parts.append(
                 f"<text x='{left + i * step:.1f}' y='{top + plot_h + 16}' text-anchor='middle' "
                 f"{FONT}>{esc(label)}</text>"
@@ -237,17 +237,29 @@ def heatmap(
         )
         for j, column in enumerate(column_labels):
             value = values.get((row, column))
-            if value is None:
-                fill = "#f5f5f5"
-            elif value > 1:
-                fill = f"rgb(198,{max(40, int(200 - (value - 1) * 300))},40)"
-            else:
-                shade = int(255 - max(0.0, value) * 200)
-                fill = f"rgb({shade},{shade + int(max(0.0, value) * 40)},255)"
+            fill = _heat_colour(value)
             text = "n/a" if value is None else value_format.format(value)
             parts.append(
                 f"<rect x='{label_w + j * cell_w}' y='{y}' width='{cell_w - 1}' "
                 f"height='{cell_h - 1}' fill='{fill}'><title>{esc(row)} {esc(column)}: "
                 f"{esc(text)}</title></rect>"
             )
+            if value is not None:
+                ink = "#fff" if value > 0.55 else "#212121"
+                parts.append(
+                    f"<text x='{label_w + j * cell_w + cell_w / 2 - 0.5:.1f}' y='{y + 11.5}' "
+                    f"text-anchor='middle' font-family='sans-serif' font-size='8.5' "
+                    f"fill='{ink}'>{esc(text)}</text>"
+                )
     return _svg(width, height, "".join(parts), title)
+
+
+def _heat_colour(value: float | None) -> str:
+    """White (0) to blue (1 = fully booked), then blue to red (1.5 and more: overbooked)."""
+    if value is None:
+        return "#f5f5f5"
+    if value <= 1:
+        t = max(0.0, value)
+        return f"rgb({int(255 - 230 * t)},{int(255 - 160 * t)},{int(255 - 45 * t)})"
+    t = min(1.0, (value - 1) / 0.5)
+    return f"rgb({int(25 + 173 * t)},{int(95 - 55 * t)},{int(210 - 170 * t)})"

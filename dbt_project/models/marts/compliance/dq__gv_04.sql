@@ -22,11 +22,11 @@ exceptions as (
         {{ pmo_evidence(evidence) }} as evidence,
         {{ pmo_evidence_columns(evidence) }},
         case
-            when source_system = 'msproject' then split_part(source_record_id, '|', 2)
-            else source_record_id
+            when source_system = 'msproject' then split_part(milestone_display_key, '|', 2)
+            else milestone_display_key
         end as source_item_key,
         case
-            when source_system = 'msproject' then split_part(source_record_id, '|', 1)
+            when source_system = 'msproject' then split_part(milestone_display_key, '|', 1)
         end as source_file
     from fct_milestones
     where is_overdue
