@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import itertools
 import json
+import os
 import shutil
 import subprocess
 import tempfile
@@ -32,6 +33,31 @@ FLAGS = (
     "--hide-scrollbars",
     "--remote-debugging-port=0",
 )
+
+
+def ensure_chromium() -> Path:
+    """Debian's chromium, installed with apt-get when missing (CI machines start without it)."""
+    if CHROMIUM.exists():
+        return CHROMIUM
+    apt = shutil.which("apt-get")
+    if apt is None:
+        raise RuntimeError(f"{CHROMIUM} is missing and there is no apt-get to install it")
+    prefix: list[str] = []
+    if os.geteuid() != 0:
+        sudo = shutil.which("sudo")
+        if sudo is None:
+            raise RuntimeError(f"{CHROMIUM} is missing; run `sudo apt-get install -y chromium`")
+        prefix = [sudo, "-n"]
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    for command in (["update", "-qq"], ["install", "-y", "-qq", "chromium"]):
+        result = subprocess.run(
+            [*prefix, apt, *command], env=env, capture_output=True, text=True, timeout=1200
+        )
+        if result.returncode != 0:
+            raise RuntimeError(f"apt-get {' '.join(command)} failed:\n{result.stderr[-2000:]}")
+    if not CHROMIUM.exists():
+        raise RuntimeError(f"apt-get installed chromium but {CHROMIUM} is still missing")
+    return CHROMIUM
 
 
 @dataclass
@@ -150,7 +176,9 @@ class Chromium:
                     " ".join(str(a.get("value", a.get("description"))) for a in params["args"])
                 )
             elif method == "Runtime.exceptionThrown":
-                errors.append(str(params["exceptionDetails"].get("text")))
+                details = params["exceptionDetails"]
+                thrown = details.get("exception", {}).get("description", "")
+                errors.append(f"{details.get('text')} {thrown}".strip())
             elif method == "Log.entryAdded" and params["entry"]["level"] == "error":
                 errors.append(f"{params['entry']['source']}: {params['entry']['text']}")
         return errors
