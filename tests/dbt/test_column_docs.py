@@ -96,13 +96,14 @@ def test_every_output_column_is_described(compiled: tuple[dict, Path]) -> None:
     problems: list[str] = []
     for name, node in sorted(_documented_models(manifest).items()):
         described = {
-            column: spec.get("description", "").strip()
-            for column, spec in node["columns"].items()
+            column: spec.get("description", "").strip() for column, spec in node["columns"].items()
         }
         sql = (compiled_dir / "pmo_hub" / node["original_file_path"]).read_text(encoding="utf-8")
         actual = output_columns(sql)
         problems += [f"{name}.{c}: no description" for c in actual if not described.get(c)]
-        problems += [f"{name}.{c}: described but not produced" for c in described if c not in actual]
+        problems += [
+            f"{name}.{c}: described but not produced" for c in described if c not in actual
+        ]
     assert problems == [], "\n".join(problems)
 
 
