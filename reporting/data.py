@@ -88,13 +88,26 @@ class DbtResults:
         return sum(1 for t in self.tests if t.status == status)
 
 
-def dbt_results(target_dir: Path) -> DbtResults:
-    """Test results of the latest dbt invocation of each step (dagster-dbt writes one folder
-    per invocation, ``target/<step>-<run>-<hash>/``; a plain `dbt build` writes ``target/``)."""
+def dbt_results(target_dir: Path, run_id: str | None = None) -> DbtResults:
+    """Test results of the latest dbt invocation of each step.
+
+    dagster-dbt writes one folder per invocation, ``target/<step>-<run id[:7]>-<hash>/``; with
+    ``run_id`` (the Dagster run that built the warehouse) only that run's folders count, so a
+    test or another configuration running dbt from the same checkout cannot leak in. A plain
+    `dbt build` writes ``target/run_results.json`` (step "dbt").
+    """
     latest: dict[str, Path] = {}
     for path in sorted(target_dir.glob("**/run_results.json"), key=lambda p: p.stat().st_mtime):
         folder = path.parent
-        step = "dbt" if folder == target_dir else folder.name.split("-", 1)[0]
+        if folder == target_dir:
+            step, run = "dbt", None
+        else:
+            step, _, rest = folder.name.partition("-")
+            run = rest.split("-", 1)[0]
+        if run_id and run is not None and not run_id.startswith(run):
+            continue
+        if run_id and run is None and any(k != "dbt" for k in latest):
+            continue
         latest[step] = path
     results = DbtResults()
     for step, path in sorted(latest.items()):

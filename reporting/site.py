@@ -179,7 +179,7 @@ def _index(ctx: ReportContext, exceptions: list[Row], history: list[Row], gx: li
     as_of = _as_of_date(ctx)
     new_now = sum(1 for h in history if h["first_detected_on"] == as_of and h["is_open"])
     resolved_now = sum(1 for h in history if h["resolved_on"] == as_of)
-    dbt = data.dbt_results(ctx.dbt_target)
+    dbt = data.dbt_results(ctx.dbt_target, _latest_run_id(gx))
     gx_latest = _latest_gx(gx)
     gx_failed = [g for g in gx_latest if not g["success"]]
     body = [
@@ -404,7 +404,7 @@ def _compliance(
         + "".join(sections)
         + "<h2 id='data-quality'>Data quality</h2>"
         + _gx_section(gx)
-        + _dbt_section(ctx)
+        + _dbt_section(ctx, _latest_run_id(gx))
     )
     return page("Compliance exceptions and data quality", body, "compliance.html", 0, ctx.meta())
 
@@ -469,8 +469,13 @@ def _gx_section(gx: list[Row]) -> str:
     )
 
 
-def _dbt_section(ctx: ReportContext) -> str:
-    dbt = data.dbt_results(ctx.dbt_target)
+def _latest_run_id(gx: list[Row]) -> str | None:
+    """The Dagster run that last checked data quality, i.e. that built this warehouse."""
+    return str(max(gx, key=lambda g: g["checked_at"])["run_id"]) if gx else None
+
+
+def _dbt_section(ctx: ReportContext, run_id: str | None) -> str:
+    dbt = data.dbt_results(ctx.dbt_target, run_id)
     not_passed = [t for t in dbt.tests if t.status != "pass"]
     return (
         "<h3>dbt tests</h3>"
