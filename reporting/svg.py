@@ -177,7 +177,7 @@ def lines(
             f"stroke='#e0e0e0'/><text x='{left - 6}' y='{sy(t) + 4:.1f}' text-anchor='end' "
             f"{FONT}>{esc(_num(t))}</text>"
         )
-    every = max(1, math.ceil(len(x_labels) / 12))
+    every = max(1, math.ceil(len(x_labels) * 56 / plot_w))  # ~56 px per date label
     for i, label in enumerate(x_labels):
         if i % every == 0:
             parts.append(
