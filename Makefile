@@ -3,6 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# Debian's headless browser renders the report pages in tests (tests/reporting).
+CHROMIUM := /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: install demo test test-all lint fix dev benchmark clean
 
@@ -15,12 +18,16 @@ $(STAMP): pyproject.toml constraints.txt dbt_project/packages.yml
 
 install: $(STAMP)
 
+$(CHROMIUM):
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium
+
 ## The main job end to end on the embedded default (DuckDB file + bundled sandbox sources).
 demo: $(STAMP)
 	$(BIN)/pmo-hub demo
 
 ## Lint (ruff, sqlfluff) and the default test tier.
-test: $(STAMP)
+test: $(STAMP) $(CHROMIUM)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/sqlfluff lint dbt_project/models --disable-progress-bar --nocolor
@@ -28,7 +35,7 @@ test: $(STAMP)
 	  if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing"; exit 1; fi; exit $$rc
 
 ## Everything, including tests marked slow.
-test-all: $(STAMP)
+test-all: $(STAMP) $(CHROMIUM)
 	$(BIN)/python -m pytest -n 2 --dist loadgroup -q -m "not live"
 
 lint: $(STAMP)

@@ -4,20 +4,57 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from expectations.runner import SuiteOutcome
 from pmo_hub.config import HubConfig
-from pmo_hub.warehouse import append_rows, query, table_exists
+from pmo_hub.warehouse import (
+    append_rows,
+    duckdb_connection,
+    postgres_connection,
+    query,
+    table_exists,
+)
 
 RESULTS_SCHEMA = "dq"
 RESULTS_TABLE = "expectation_results"
 RESULTS_DDL = (
     "run_id varchar, checked_at timestamp, asset varchar, suite varchar, expectation varchar, "
     "column_name varchar, success boolean, is_critical boolean, unexpected_count bigint, "
-    "element_count bigint, observed_value varchar"
+    "element_count bigint, observed_value varchar, unexpected_sample varchar"
 )
+# Columns added after the first release: appended to existing tables before a write.
+ADDED_COLUMNS = (("unexpected_sample", "varchar"),)
+
+# Column names that hold personal data (GDPR): their unexpected values are stored masked.
+PERSONAL_COLUMN = re.compile(
+    r"e_?mail|person|display_name|full_name|first_name|last_name|approver|assignee|owner"
+    r"|account_id|author|changed_by|manager|sponsor",
+    re.IGNORECASE,
+)
+SAMPLE_SIZE = 10
+
+
+def mask_personal(value: Any) -> str:
+    """Keep the shape of a value, not the person: 'alan.petrov@example.com' -> 'a***@example.com'."""
+    text = str(value)
+    local, at, domain = text.partition("@")
+    if at:
+        return f"{local[:1]}***@{domain}"
+    return f"{text[:1]}***" if text else text
+
+
+def unexpected_sample(column: str | None, values: tuple[Any, ...]) -> str | None:
+    """JSON list of the first failing values, masked when the column is personal data."""
+    if not values:
+        return None
+    sample = list(values[:SAMPLE_SIZE])
+    if column and PERSONAL_COLUMN.search(column):
+        sample = [None if v is None else mask_personal(v) for v in sample]
+    return json.dumps(sample, default=str)
 
 
 def record_outcome(config: HubConfig, outcome: SuiteOutcome, run_id: str, asset: str) -> None:
@@ -35,10 +72,33 @@ def record_outcome(config: HubConfig, outcome: SuiteOutcome, run_id: str, asset:
             o.unexpected_count,
             o.element_count,
             None if o.observed_value is None else json.dumps(o.observed_value, default=str),
+            unexpected_sample(o.column, o.unexpected_sample),
         )
         for o in outcome.outcomes
     ]
+    _add_new_columns(config)
     append_rows(config, RESULTS_SCHEMA, RESULTS_TABLE, RESULTS_DDL, rows)
+
+
+def _add_new_columns(config: HubConfig) -> None:
+    """Tables created by an earlier version lack the newer columns: add them in place."""
+    if config.warehouse.target == "duckdb" and not config.warehouse.duckdb_path.exists():
+        return
+    if not table_exists(config, RESULTS_SCHEMA, RESULTS_TABLE):
+        return
+    relation = f"{RESULTS_SCHEMA}.{RESULTS_TABLE}"
+    statements = [
+        f"alter table {relation} add column if not exists {name} {data_type}"
+        for name, data_type in ADDED_COLUMNS
+    ]
+    if config.warehouse.target == "duckdb":
+        with duckdb_connection(config, read_only=False) as con:
+            for statement in statements:
+                con.execute(statement)
+        return
+    with postgres_connection(config) as con, con.cursor() as cur:
+        for statement in statements:
+            cur.execute(statement)
 
 
 def latest_results(config: HubConfig) -> list[tuple]:

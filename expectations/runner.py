@@ -38,6 +38,8 @@ class ExpectationOutcome:
     element_count: int | None
     observed_value: Any = None
     description: str = ""
+    # Up to 20 of the failing values (GX's partial_unexpected_list), as GX returned them.
+    unexpected_sample: tuple[Any, ...] = ()
 
 
 @dataclass
@@ -92,6 +94,7 @@ def _outcomes(result: Any) -> list[ExpectationOutcome]:
                 element_count=res.get("element_count"),
                 observed_value=res.get("observed_value"),
                 description=str(meta.get("why", "")),
+                unexpected_sample=tuple(res.get("partial_unexpected_list") or ()),
             )
         )
     return outcomes

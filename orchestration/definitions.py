@@ -5,6 +5,7 @@ from __future__ import annotations
 import dagster as dg
 
 from orchestration.assets.ingest import build_ingest_assets
+from orchestration.assets.reports import build_report_assets
 from orchestration.assets.serving import build_serving_assets
 from orchestration.assets.transform import build_dbt_resource, build_transform_assets
 from orchestration.checks import build_checks
@@ -23,6 +24,7 @@ def build_definitions() -> dg.Definitions:
             dbt_core,
             dbt_marts,
             *build_serving_assets(sorted(dbt_marts.keys)),
+            *build_report_assets([*sorted(dbt_marts.keys), dg.AssetKey("serving_copy")]),
         ],
         asset_checks=build_checks(),
         jobs=[sync_job, finance_landing_job],

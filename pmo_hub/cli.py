@@ -257,6 +257,21 @@ def cmd_sandbox_tick(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    from reporting import write_reports
+
+    config = load_config(Path(args.config) if args.config else None)
+    written = write_reports(config)
+    if not written:
+        print(
+            "no report written: the warehouse has no compliance marts yet (run `pmo-hub run`)",
+            file=sys.stderr,
+        )
+        return 1
+    print(f"{len(written)} report pages written; open {config.reports_dir / 'index.html'}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="pmo-hub", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -273,6 +288,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-network", action="store_true", help="with --check: do not contact Jira or Microsoft"
     )
     run.set_defaults(func=cmd_run)
+
+    report = sub.add_parser("report", help="write the HTML report site from the warehouse")
+    report.add_argument("--config", help="config file (default: $PMO_HUB_CONFIG or ./pmo-hub.toml)")
+    report.set_defaults(func=cmd_report)
 
     demo = sub.add_parser("demo", help="run the main job against the bundled sandbox")
     demo.add_argument("--tier", default="S", help="sandbox volume tier: XS, S, M, L, XL")

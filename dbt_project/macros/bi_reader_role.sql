@@ -18,13 +18,17 @@
 
 {% macro grant_bi_reader_usage() %}
     {% if target.type == 'postgres' %}
-        {% for schema in ['core', 'marts', 'compliance'] %}
+        {#- dq holds the Great Expectations results pmo-hub appends after dbt: the default
+            privilege covers tables created there later by the same role. -#}
+        {% for schema in ['core', 'marts', 'compliance', 'dq'] %}
             {% set relation_schema = generate_schema_name(schema, none) %}
             do $$
             begin
                 if exists (select from pg_namespace where nspname = '{{ relation_schema }}') then
                     grant usage on schema "{{ relation_schema }}" to bi_reader;
                     grant select on all tables in schema "{{ relation_schema }}" to bi_reader;
+                    alter default privileges in schema "{{ relation_schema }}"
+                        grant select on tables to bi_reader;
                 end if;
             end
             $$;

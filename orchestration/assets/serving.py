@@ -10,7 +10,8 @@ from expectations.results import write_report
 from orchestration.assets.ingest import WAREHOUSE_POOL
 from orchestration.resources import HubConfigResource
 
-SERVED_SCHEMAS = ("marts", "core", "compliance")
+# dq: Great Expectations results; compliance includes exception_history (issue 14).
+SERVED_SCHEMAS = ("marts", "core", "compliance", "dq")
 
 
 def publish_duckdb(build_path: Path, serving_path: Path) -> dict[str, int]:
@@ -28,13 +29,15 @@ def publish_duckdb(build_path: Path, serving_path: Path) -> dict[str, int]:
         con.execute(f"attach '{build_path}' as build (read_only)")
         tables = con.execute(
             "select schema_name, table_name from duckdb_tables() "
-            "where database_name = 'build' and schema_name in ('marts', 'core', 'compliance')"
+            "where database_name = 'build' and list_contains(?, schema_name)",
+            [list(SERVED_SCHEMAS)],
         ).fetchall()
         for schema, table in tables:
             con.execute(f'create schema if not exists "{schema}"')
             con.execute(
                 f'create table "{schema}"."{table}" as select * from build."{schema}"."{table}"'
             )
+            _copy_comments(con, schema, table)
             counts[f"{schema}.{table}"] = con.execute(
                 f'select count(*) from "{schema}"."{table}"'
             ).fetchone()[0]
@@ -43,6 +46,29 @@ def publish_duckdb(build_path: Path, serving_path: Path) -> dict[str, int]:
         con.close()
     os.replace(tmp, serving_path)
     return counts
+
+
+def _copy_comments(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> None:
+    """Carry dbt's persisted docs (table and column comments) into the served copy."""
+    relation = f'"{schema}"."{table}"'
+    comment = con.execute(
+        "select comment from duckdb_tables() "
+        "where database_name = 'build' and schema_name = ? and table_name = ?",
+        [schema, table],
+    ).fetchone()
+    if comment and comment[0]:
+        con.execute(f"comment on table {relation} is {_sql_literal(comment[0])}")
+    for column, text in con.execute(
+        "select column_name, comment from duckdb_columns() where database_name = 'build' "
+        "and schema_name = ? and table_name = ? and comment is not null",
+        [schema, table],
+    ).fetchall():
+        quoted = '"' + column.replace('"', '""') + '"'
+        con.execute(f"comment on column {relation}.{quoted} is {_sql_literal(text)}")
+
+
+def _sql_literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
 
 
 def build_serving_assets(marts: list[dg.AssetKey]) -> list[dg.AssetsDefinition]:
@@ -54,7 +80,7 @@ def build_serving_assets(marts: list[dg.AssetKey]) -> list[dg.AssetsDefinition]:
         deps=marts,
         pool=WAREHOUSE_POOL,
         kinds={"duckdb"},
-        description="Read-only DuckDB copy of core, marts and compliance for BI tools.",
+        description="Read-only DuckDB copy of core, marts, compliance and dq for BI tools.",
     )
     def serving_copy(
         context: dg.AssetExecutionContext, hub: HubConfigResource

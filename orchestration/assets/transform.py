@@ -13,6 +13,7 @@ from orchestration.project import DBT_PROJECT_DIR, dbt_executable, dbt_manifest_
 from orchestration.resources import HubConfigResource
 from orchestration.translators import PmoDbtTranslator
 from pmo_hub.postgres import explain_dbt_failure
+from reporting.links import jira_site_url
 
 CORE_SELECT = (
     "resource_type:seed fqn:pmo_hub.staging fqn:pmo_hub.intermediate fqn:pmo_hub.marts.core"
@@ -26,6 +27,8 @@ def dbt_vars(hub: HubConfigResource) -> dict[str, Any]:
         "as_of_date": config.as_of_date or "",
         "reporting_currency": config.reporting_currency,
         "enabled_sources": list(config.enabled),
+        # Compliance exceptions link to Jira issues (reporting/links.py, issue 14).
+        "jira_site_url": jira_site_url(config),
     }
 
 

@@ -72,7 +72,7 @@ def test_serving_copy_has_marts_but_no_raw_data(first_and_second_run) -> None:
         served = con.execute("select count(*) from marts.mart_budget_vs_actual").fetchone()[0]
     finally:
         con.close()
-    assert schemas <= {"marts", "core", "compliance"}
+    assert schemas <= {"marts", "core", "compliance", "dq"}
     assert served == first.rows_by_table["marts.mart_budget_vs_actual"]
 
 

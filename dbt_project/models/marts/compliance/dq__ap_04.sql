@@ -2,6 +2,13 @@
     and 'RE 1-00012' match) and invoice line, a later invoice date within `window_days`, and an
     amount of the same sign within `amount_tolerance_pct` - but not an exact duplicate (AP-03).
     Credit notes (opposite sign) never pair with their invoice. The later line is the exception. -#}
+{%- set evidence = [
+    ('near_duplicate_of', 'earlier_key'),
+    ('earlier_date', 'earlier_date'),
+    ('invoice_date', 'invoice_date'),
+    ('earlier_amount', 'earlier_amount'),
+    ('amount', 'amount'),
+] -%}
 with
 
 fct_invoice_lines as (
@@ -12,6 +19,8 @@ pairs as (
     select
         later.invoice_line_business_key as entity_key,
         later.project_code,
+        later.source_file,
+        later.source_line,
         earlier.invoice_line_business_key as earlier_key,
         earlier.invoice_date as earlier_date,
         later.invoice_date,
@@ -50,15 +59,13 @@ exceptions as (
         entity_key,
         'finance' as source_system,
         min(project_code) as project_code,
-        min({{ pmo_evidence([
-            ('near_duplicate_of', 'earlier_key'),
-            ('earlier_date', 'earlier_date'),
-            ('invoice_date', 'invoice_date'),
-            ('earlier_amount', 'earlier_amount'),
-            ('amount', 'amount'),
-        ]) }}) as evidence
+        min({{ pmo_evidence(evidence) }}) as evidence,
+        {{ pmo_evidence_columns(evidence, 'min') }},
+        entity_key as source_item_key,
+        min(source_file) as source_file,
+        min(source_line) as source_line
     from pairs
     group by entity_key
 )
 
-{{ pmo_dq_final('AP-04') }}
+{{ pmo_dq_final('AP-04', evidence=evidence, locators=['source_item_key', 'source_file', 'source_line']) }}

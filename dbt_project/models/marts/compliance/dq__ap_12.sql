@@ -3,6 +3,13 @@
     overage (without it the PO line would be within its balance) is an exception. Amounts are
     compared in the PO currency. Posting order is not in the files (an invoice may be back-dated),
     so no single "last" invoice is singled out: precision is traded for complete recall. -#}
+{%- set evidence = [
+    ('po', "po_number || '/' || " ~ pmo_to_string('po_line')),
+    ('currency', 'currency'),
+    ('ordered', 'ordered_amount'),
+    ('invoiced', 'invoiced_amount'),
+    ('line_amount', 'line_amount'),
+] -%}
 with
 
 fct_invoice_lines as (
@@ -17,6 +24,8 @@ invoices_on_po as (
     select
         invoices.invoice_line_business_key,
         invoices.project_code,
+        invoices.source_file,
+        invoices.source_line,
         commitments.po_number,
         commitments.po_line,
         commitments.ordered_amount,
@@ -39,13 +48,11 @@ exceptions as (
         invoice_line_business_key as entity_key,
         'finance' as source_system,
         min(project_code) as project_code,
-        min({{ pmo_evidence([
-            ('po', "po_number || '/' || " ~ pmo_to_string('po_line')),
-            ('currency', 'currency'),
-            ('ordered', 'ordered_amount'),
-            ('invoiced', 'invoiced_amount'),
-            ('line_amount', 'line_amount'),
-        ]) }}) as evidence
+        min({{ pmo_evidence(evidence) }}) as evidence,
+        {{ pmo_evidence_columns(evidence, 'min') }},
+        invoice_line_business_key as source_item_key,
+        min(source_file) as source_file,
+        min(source_line) as source_line
     from invoices_on_po
     where
         invoiced_amount > ordered_amount * (1 + {{ pmo_rule_param('AP-12', 'tolerance_pct') }})
@@ -55,4 +62,4 @@ exceptions as (
     group by invoice_line_business_key
 )
 
-{{ pmo_dq_final('AP-12') }}
+{{ pmo_dq_final('AP-12', evidence=evidence, locators=['source_item_key', 'source_file', 'source_line']) }}

@@ -2,6 +2,7 @@
     project code is missing or not in the project registry. Keys: invoice lines as
     <vendor_id>|<invoice_number>|<invoice_line>, PO lines as <po_number>|<po_line>, budget lines by
     their key, timesheet entries by entry id. -#}
+{%- set evidence = [('project_code_raw', "coalesce(project_code_raw, '<missing>')")] -%}
 with
 
 fct_invoice_lines as (
@@ -26,8 +27,12 @@ exceptions as (
         invoice_line_business_key as entity_key,
         'finance' as source_system,
         'UNMAPPED' as project_code,
-        min({{ pmo_evidence([('project_code_raw', "coalesce(project_code_raw, '<missing>')")]) }})
-            as evidence
+        min({{ pmo_evidence(evidence) }})
+            as evidence,
+        {{ pmo_evidence_columns(evidence, 'min') }},
+        invoice_line_business_key as source_item_key,
+        min(source_file) as source_file,
+        min(source_line) as source_line
     from fct_invoice_lines
     where project_code = 'UNMAPPED'
     group by invoice_line_business_key
@@ -37,8 +42,12 @@ exceptions as (
         po_number || '|' || {{ pmo_to_string('po_line') }} as entity_key,
         'finance' as source_system,
         'UNMAPPED' as project_code,
-        min({{ pmo_evidence([('project_code_raw', "coalesce(project_code_raw, '<missing>')")]) }})
-            as evidence
+        min({{ pmo_evidence(evidence) }})
+            as evidence,
+        {{ pmo_evidence_columns(evidence, 'min') }},
+        po_number || '|' || {{ pmo_to_string('po_line') }} as source_item_key,
+        min(source_file) as source_file,
+        min(source_line) as source_line
     from fct_commitments
     where project_code = 'UNMAPPED'
     group by po_number || '|' || {{ pmo_to_string('po_line') }}
@@ -48,8 +57,12 @@ exceptions as (
         {{ pmo_to_string('budget_line_key') }} as entity_key,
         'finance' as source_system,
         'UNMAPPED' as project_code,
-        min({{ pmo_evidence([('project_code_raw', "coalesce(project_code_raw, '<missing>')")]) }})
-            as evidence
+        min({{ pmo_evidence(evidence) }})
+            as evidence,
+        {{ pmo_evidence_columns(evidence, 'min') }},
+        {{ pmo_to_string('budget_line_key') }} as source_item_key,
+        min(source_file) as source_file,
+        min(source_line) as source_line
     from fct_budget_lines
     where project_code = 'UNMAPPED'
     group by {{ pmo_to_string('budget_line_key') }}
@@ -59,11 +72,15 @@ exceptions as (
         source_record_id as entity_key,
         'finance' as source_system,
         'UNMAPPED' as project_code,
-        min({{ pmo_evidence([('project_code_raw', "coalesce(project_code_raw, '<missing>')")]) }})
-            as evidence
+        min({{ pmo_evidence(evidence) }})
+            as evidence,
+        {{ pmo_evidence_columns(evidence, 'min') }},
+        source_record_id as source_item_key,
+        min(source_file) as source_file,
+        min(source_line) as source_line
     from fct_timesheet_entries
     where source_system = 'finance' and project_code = 'UNMAPPED'
     group by source_record_id
 )
 
-{{ pmo_dq_final('AP-14') }}
+{{ pmo_dq_final('AP-14', evidence=evidence, locators=['source_item_key', 'source_file', 'source_line']) }}

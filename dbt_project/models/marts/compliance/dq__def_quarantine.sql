@@ -2,6 +2,7 @@
     file line, keyed <file name>:<line number>. DEF-01 unparseable number, DEF-02 unparseable
     date or timestamp, DEF-03 wrong column count, DEF-04 missing required value, DEF-99 any other
     contract violation. -#}
+{%- set evidence = [('entity', 'entity'), ('column', 'column_name'), ('reason', 'reason')] -%}
 with
 
 stg_finance__quarantine as (
@@ -22,6 +23,8 @@ classified as (
             else 'DEF-99'
         end as rule_id,
         {{ pmo_basename('source_file') }} || ':' || {{ pmo_to_string('source_line') }} as entity_key,
+        source_file,
+        source_line,
         entity,
         column_name,
         reason
@@ -35,8 +38,11 @@ exceptions as (
         entity_key,
         'finance' as source_system,
         'UNMAPPED' as project_code,
-        min({{ pmo_evidence([('entity', 'entity'), ('column', 'column_name'), ('reason', 'reason')]) }})
-            as evidence
+        min({{ pmo_evidence(evidence) }}) as evidence,
+        {{ pmo_evidence_columns(evidence, 'min') }},
+        entity_key as source_item_key,
+        min(source_file) as source_file,
+        min(source_line) as source_line
     from classified
     group by rule_id, entity_key
 ),
@@ -59,7 +65,11 @@ final as (
         exceptions.entity_key,
         exceptions.source_system,
         exceptions.project_code,
+        {{ pmo_dq_locator_columns('exceptions', ['source_item_key', 'source_file', 'source_line']) }},
         exceptions.evidence,
+        {%- for label, expr in evidence %}
+            exceptions.evidence_{{ label }},
+        {%- endfor %}
         cast({{ pmo_as_of_date() }} as {{ pmo_type_timestamp() }}) as detected_at
     from exceptions
     left join severities on exceptions.rule_id = severities.rule_id

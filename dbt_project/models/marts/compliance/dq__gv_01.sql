@@ -1,5 +1,11 @@
 {#- GV-01 no sponsor / PM: an active project whose manager or sponsor is missing, unknown to HR
     or inactive. -#}
+{%- set evidence = [
+    ('manager', "coalesce(manager_email, '<missing>')"),
+    ('manager_active', 'is_manager_active'),
+    ('sponsor', "coalesce(sponsor_email, '<missing>')"),
+    ('sponsor_active', 'is_sponsor_active'),
+] -%}
 with
 
 dim_project as (
@@ -12,12 +18,9 @@ exceptions as (
         project_code as entity_key,
         'finance' as source_system,
         project_code,
-        {{ pmo_evidence([
-            ('manager', "coalesce(manager_email, '<missing>')"),
-            ('manager_active', 'is_manager_active'),
-            ('sponsor', "coalesce(sponsor_email, '<missing>')"),
-            ('sponsor_active', 'is_sponsor_active'),
-        ]) }} as evidence
+        {{ pmo_evidence(evidence) }} as evidence,
+        {{ pmo_evidence_columns(evidence) }},
+        project_code as source_item_key
     from dim_project
     where
         is_active
@@ -29,4 +32,4 @@ exceptions as (
         )
 )
 
-{{ pmo_dq_final('GV-01') }}
+{{ pmo_dq_final('GV-01', evidence=evidence, locators=['source_item_key']) }}

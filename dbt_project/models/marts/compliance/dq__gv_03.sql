@@ -1,5 +1,9 @@
 {#- GV-03 stale status: an active project whose last status report is more than `stale_days`
     before the as-of date (or that never reported). -#}
+{%- set evidence = [
+    ('last_status_date', "coalesce(" ~ pmo_to_string('last_status_date') ~ ", '<never>')"),
+    ('days_since', pmo_datediff('last_status_date', pmo_as_of_date(), 'day')),
+] -%}
 with
 
 dim_project as (
@@ -12,10 +16,9 @@ exceptions as (
         project_code as entity_key,
         'finance' as source_system,
         project_code,
-        {{ pmo_evidence([
-            ('last_status_date', "coalesce(" ~ pmo_to_string('last_status_date') ~ ", '<never>')"),
-            ('days_since', pmo_datediff('last_status_date', pmo_as_of_date(), 'day')),
-        ]) }} as evidence
+        {{ pmo_evidence(evidence) }} as evidence,
+        {{ pmo_evidence_columns(evidence) }},
+        project_code as source_item_key
     from dim_project
     where
         is_active
@@ -26,4 +29,4 @@ exceptions as (
         )
 )
 
-{{ pmo_dq_final('GV-03') }}
+{{ pmo_dq_final('GV-03', evidence=evidence, locators=['source_item_key']) }}

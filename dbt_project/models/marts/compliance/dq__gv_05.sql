@@ -1,6 +1,12 @@
 {#- GV-05 dates passed, state not: a Planner or MS Project task (not a summary) whose start
     passed while it is not started, or whose due date passed while it is not done. Jira issues
     are left out: their created date is not a planned start. -#}
+{%- set evidence = [
+    ('status', 'status_category'),
+    ('start', 'start_date'),
+    ('due', 'due_date'),
+    ('complete_pct', pmo_ratio('percent_complete', '100', 4)),
+] -%}
 with
 
 int_tasks_unioned as (
@@ -13,12 +19,15 @@ exceptions as (
         task_display_key as entity_key,
         source_system,
         coalesce(project_code, 'UNMAPPED') as project_code,
-        {{ pmo_evidence([
-            ('status', 'status_category'),
-            ('start', 'start_date'),
-            ('due', 'due_date'),
-            ('percent_complete', 'percent_complete'),
-        ]) }} as evidence
+        {{ pmo_evidence(evidence) }} as evidence,
+        {{ pmo_evidence_columns(evidence) }},
+        case
+            when source_system = 'msproject' then split_part(task_display_key, '|', 2)
+            else task_display_key
+        end as source_item_key,
+        case
+            when source_system = 'msproject' then split_part(task_display_key, '|', 1)
+        end as source_file
     from int_tasks_unioned
     where
         source_system in ('planner', 'msproject')
@@ -31,4 +40,4 @@ exceptions as (
         )
 )
 
-{{ pmo_dq_final('GV-05') }}
+{{ pmo_dq_final('GV-05', evidence=evidence, locators=['source_item_key', 'source_file']) }}

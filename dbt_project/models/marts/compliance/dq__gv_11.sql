@@ -1,4 +1,5 @@
 {#- GV-11 no budget: an active project without current (approved) budget lines. -#}
+{%- set evidence = [('status', 'projects.status'), ('stage', 'projects.stage')] -%}
 with
 
 dim_project as (
@@ -21,11 +22,13 @@ exceptions as (
         projects.project_code as entity_key,
         'finance' as source_system,
         projects.project_code,
-        {{ pmo_evidence([('status', 'projects.status'), ('stage', 'projects.stage')]) }}
-            as evidence
+        {{ pmo_evidence(evidence) }}
+            as evidence,
+        {{ pmo_evidence_columns(evidence) }},
+        projects.project_code as source_item_key
     from dim_project as projects
     left join budgeted on projects.project_code = budgeted.project_code
     where projects.is_active and budgeted.project_code is null
 )
 
-{{ pmo_dq_final('GV-11') }}
+{{ pmo_dq_final('GV-11', evidence=evidence, locators=['source_item_key']) }}

@@ -1,6 +1,7 @@
 {#- TS-03 excess hours: more than `max_hours_per_day` booked by one person on one day in one
     timesheet system (Jira worklogs per account, finance timesheets per email). Key
     <person id in that system>|<work date>. -#}
+{%- set evidence = [('hours', 'hours'), ('entries', 'entry_count')] -%}
 with
 
 fct_timesheet_entries as (
@@ -26,9 +27,11 @@ exceptions as (
         person_source_id || '|' || {{ pmo_to_string('work_date') }} as entity_key,
         source_system,
         project_code,
-        {{ pmo_evidence([('hours', 'hours'), ('entries', 'entry_count')]) }} as evidence
+        {{ pmo_evidence(evidence) }} as evidence,
+        {{ pmo_evidence_columns(evidence) }},
+        person_source_id || '|' || {{ pmo_to_string('work_date') }} as source_item_key
     from person_days
     where hours > {{ pmo_rule_param('TS-03', 'max_hours_per_day') }}
 )
 
-{{ pmo_dq_final('TS-03') }}
+{{ pmo_dq_final('TS-03', evidence=evidence, locators=['source_item_key']) }}

@@ -1,5 +1,10 @@
 {#- TS-05 time on a closed or non-chargeable project: work date after the project's close date,
     or a project flagged not chargeable that has no close date. -#}
+{%- set evidence = [
+    ('work_date', 'entries.work_date'),
+    ('closed_date', 'projects.closed_date'),
+    ('project_status', 'projects.status'),
+] -%}
 with
 
 fct_timesheet_entries as (
@@ -16,11 +21,11 @@ exceptions as (
         entries.source_record_id as entity_key,
         entries.source_system,
         entries.project_code,
-        {{ pmo_evidence([
-            ('work_date', 'entries.work_date'),
-            ('closed_date', 'projects.closed_date'),
-            ('project_status', 'projects.status'),
-        ]) }} as evidence
+        {{ pmo_evidence(evidence) }} as evidence,
+        {{ pmo_evidence_columns(evidence) }},
+        coalesce(entries.task_display_key, entries.source_record_id) as source_item_key,
+        entries.source_file,
+        entries.source_line
     from fct_timesheet_entries as entries
     inner join dim_project as projects
         on
@@ -34,4 +39,4 @@ exceptions as (
         )
 )
 
-{{ pmo_dq_final('TS-05') }}
+{{ pmo_dq_final('TS-05', evidence=evidence, locators=['source_item_key', 'source_file', 'source_line']) }}

@@ -1,5 +1,6 @@
 {#- TS-11 overtime without note: a person-day over `max_hours_without_note` hours in one
     timesheet system where no entry carries a comment. Key as TS-03. -#}
+{%- set evidence = [('hours', 'hours')] -%}
 with
 
 fct_timesheet_entries as (
@@ -25,11 +26,13 @@ exceptions as (
         person_source_id || '|' || {{ pmo_to_string('work_date') }} as entity_key,
         source_system,
         project_code,
-        {{ pmo_evidence([('hours', 'hours')]) }} as evidence
+        {{ pmo_evidence(evidence) }} as evidence,
+        {{ pmo_evidence_columns(evidence) }},
+        person_source_id || '|' || {{ pmo_to_string('work_date') }} as source_item_key
     from person_days
     where
         hours > {{ pmo_rule_param('TS-11', 'max_hours_without_note') }}
         and commented_entries = 0
 )
 
-{{ pmo_dq_final('TS-11') }}
+{{ pmo_dq_final('TS-11', evidence=evidence, locators=['source_item_key']) }}

@@ -19,7 +19,7 @@ final as (
         work_item_type,
         status_raw,
         status_category,
-        percent_complete,
+        {{ pmo_ratio('percent_complete', '100', 4) }} as complete_pct,
         is_closed,
         is_milestone,
         is_summary,

@@ -107,7 +107,7 @@ final as (
         balances.invoiced_amount_reporting,
         {{ pmo_money('balances.open_amount * balances.po_fx_rate') }} as open_amount_reporting,
         balances.invoice_line_count,
-        {{ pmo_ratio('balances.invoiced_amount', 'balances.ordered_amount') }} as consumption_ratio,
+        {{ pmo_ratio('balances.invoiced_amount', 'balances.ordered_amount') }} as consumed_pct,
         'finance' as source_system,
         balances.po_line_key as source_record_id,
         balances.source_file,

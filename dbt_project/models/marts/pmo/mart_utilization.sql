@@ -1,7 +1,7 @@
 {#- Utilization per person x ISO week (Monday start), from the first week with booked time up to
     the as-of week. Logged hours = timesheet-system hours (Jira worklogs and finance timesheets;
     rejected entries excluded). Capacity = working days in the week x standard hours per day x
-    FTE (no holiday or leave calendar yet). Utilization % is NULL when capacity is 0. -#}
+    FTE (no holiday or leave calendar yet). Utilization (fraction, 1 = fully booked) is NULL when capacity is 0. -#}
 with
 
 fct_timesheet_entries as (
@@ -80,7 +80,7 @@ final as (
         spine.iso_week_start,
         {{ pmo_hours('coalesce(logged.logged_hours, 0)') }} as logged_hours,
         {{ pmo_hours('spine.capacity_hours') }} as capacity_hours,
-        {{ pmo_ratio('coalesce(logged.logged_hours, 0) * 100', 'spine.capacity_hours', 2) }}
+        {{ pmo_ratio('coalesce(logged.logged_hours, 0)', 'spine.capacity_hours', 4) }}
             as utilization_pct,
         {{ pmo_money('coalesce(logged.labour_cost, 0)') }} as labour_cost,
         coalesce(logged.project_count, 0) as project_count

@@ -103,12 +103,12 @@ final as (
         {{ pmo_money('cumulated.invoiced_amount') }} as invoiced_amount,
         {{ pmo_money('cumulated.invoiced_on_po_amount') }} as invoiced_on_po_amount,
         {{ pmo_money('cumulated.non_po_amount') }} as non_po_amount,
-        {{ pmo_ratio('cumulated.non_po_amount', 'cumulated.invoiced_amount', 4) }} as non_po_ratio,
+        {{ pmo_ratio('cumulated.non_po_amount', 'cumulated.invoiced_amount', 4) }} as non_po_pct,
         cumulated.invoice_line_count,
         {{ pmo_money('cumulated.ordered_amount') }} as ordered_amount,
         {{ pmo_money('cumulated.open_commitment_amount') }} as open_commitment_amount,
         {{ pmo_ratio('cumulated.cumulative_invoiced_on_po', 'cumulated.cumulative_ordered', 4) }}
-            as po_consumption_ratio
+            as po_consumed_pct
     from cumulated
     left join dim_vendor
         on
