@@ -95,10 +95,16 @@ def _control_router(world: World) -> Router:
         }
 
     def tick(request):
-        days = int((request.json() or {}).get("days", 1))
+        body = request.json() or {}
+        days = int(body.get("days", 1))
+        drift = body.get("jira_drift") or []
         with tick_lock:
-            world.tick(days)
-            return json_response(clock())
+            try:
+                world.tick(days, jira_drift=drift)
+            except (KeyError, ValueError) as exc:  # a bad drift op: say which, change nothing more
+                return json_response({"error": f"bad jira_drift operation: {exc}"}, 400)
+            fields = world.jira.site.drift_log[-len(drift) :] if drift else []
+            return json_response({**clock(), "jira_drift": fields})
 
     router.add("POST", "/tick", tick)
     # The same document as <dir>/files/manifest.json.
