@@ -33,8 +33,11 @@ from connectors.jira.client import JiraClient, JiraError, JiraRequestError
 from connectors.jira.rows import (
     arrow,
     changelog_rows,
+    comment_row,
+    custom_value_row,
     field_history_rows,
     issue_row,
+    link_row,
     naive_utc,
     parse_ts,
     timestamp_hints,
@@ -148,6 +151,7 @@ class _Context:
         self._projects: list[dict[str, Any]] | None = None
         self._fields: list[dict[str, Any]] | None = None
         self._boards: list[dict[str, Any]] | None = None
+        self._contexts: list[tuple[dict[str, Any], dict[str, Any]]] | None = None
 
     @property
     def workers(self) -> int:
@@ -206,6 +210,77 @@ class _Context:
             if self._fields is None:
                 self._fields = self.client.get_json(self.client.path(cfg.FIELDS))
             return self._fields
+
+    def custom_field_meta(self) -> dict[str, tuple[str | None, str | None]]:
+        """Custom field id -> (name, schema type) of every custom field on the site now."""
+        return {
+            f["id"]: (f.get("name"), (f.get("schema") or {}).get("type"))
+            for f in self.fields()
+            if f.get("custom") or str(f.get("id", "")).startswith("customfield_")
+        }
+
+    def field_contexts(self) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+        """(field, context) of every option field (Cloud; Data Center has no such endpoint)."""
+        fields = self.fields()  # takes the lock itself
+        with self._lock:
+            if self._contexts is None:
+                self._contexts = []
+                if self.cloud:
+                    for f in fields:
+                        schema = f.get("schema") or {}
+                        kind = schema.get("items") if schema.get("type") == "array" else None
+                        if not f.get("custom") or (
+                            schema.get("type") not in cfg.OPTION_SCHEMA_TYPES
+                            and kind not in cfg.OPTION_SCHEMA_TYPES
+                        ):
+                            continue
+                        path = self.client.path(cfg.FIELD_CONTEXTS, field=f["id"])
+                        for page in self.client.offset_pages(path):
+                            self._contexts.extend((f, c) for c in page)
+            return self._contexts
+
+    def field_roles(self) -> list[dict[str, Any]]:
+        """``[sources.jira.field_roles]`` resolved against the site's fields (by id, then name)."""
+        fields = self.fields()
+        by_id = {f["id"]: f for f in fields}
+        rows = []
+        for role, ref in sorted(self.settings.field_roles.items()):
+            ref = str(ref).strip()
+            match = [by_id[ref]] if ref in by_id else []
+            match = match or [f for f in fields if (f.get("name") or "") == ref]
+            match = match or [f for f in fields if (f.get("name") or "").lower() == ref.lower()]
+            status = "resolved" if len(match) == 1 else ("ambiguous" if match else "missing")
+            if status == "missing":
+                log.warning(
+                    "Jira field role %s = %r: the site has no such field (by id or name); the "
+                    "%s column stays empty until [sources.jira.field_roles] names an existing "
+                    "field",
+                    role,
+                    ref,
+                    role,
+                )
+            elif status == "ambiguous":
+                log.warning(
+                    "Jira field role %s = %r matches %d fields (%s); using %s. Name the field by "
+                    "id in [sources.jira.field_roles] to choose",
+                    role,
+                    ref,
+                    len(match),
+                    ", ".join(f["id"] for f in match),
+                    match[0]["id"],
+                )
+            chosen = match[0] if match else {}
+            rows.append(
+                {
+                    "role": role,
+                    "configured_as": ref,
+                    "field_id": chosen.get("id"),
+                    "field_name": chosen.get("name"),
+                    "schema_type": (chosen.get("schema") or {}).get("type"),
+                    "status": status,
+                }
+            )
+        return rows
 
     def custom_fields(self) -> dict[str, str | None]:
         """Resolve story points, sprint and team to this site's custom field ids, by type then name."""
@@ -294,6 +369,70 @@ def fields(ctx: _Context) -> Iterator[list[dict[str, Any]]]:
             for f in ctx.fields()
         ]
     )
+
+
+@dlt.resource(
+    name="field_contexts",
+    write_disposition=_DIMENSION,
+    primary_key=("field_id", "context_id"),
+    columns={"description": {"data_type": "text"}},
+)
+def field_contexts(ctx: _Context) -> Iterator[list[dict[str, Any]]]:
+    """Contexts of option fields (Cloud): which projects/issue types a field's options apply to."""
+    yield from _dimension(
+        [
+            {
+                "field_id": f["id"],
+                "context_id": str(c["id"]),
+                "name": c.get("name"),
+                "description": c.get("description") or None,
+                "is_global_context": c.get("isGlobalContext"),
+                "is_any_issue_type": c.get("isAnyIssueType"),
+            }
+            for f, c in ctx.field_contexts()
+        ]
+    )
+
+
+@dlt.resource(
+    name="field_options",
+    write_disposition=_DIMENSION,
+    primary_key=("field_id", "context_id", "option_id"),
+    columns={"parent_option_id": {"data_type": "text"}},
+)
+def field_options(ctx: _Context) -> Iterator[list[dict[str, Any]]]:
+    """Options of every context of every option field (multi-selects may arrive as ids only)."""
+    rows = []
+    for f, c in ctx.field_contexts():
+        path = ctx.client.path(cfg.FIELD_OPTIONS, field=f["id"], context=c["id"])
+        for page in ctx.client.offset_pages(path, page_size=cfg.OPTIONS_PAGE_SIZE):
+            rows.extend(
+                {
+                    "field_id": f["id"],
+                    "context_id": str(c["id"]),
+                    "option_id": str(o["id"]),
+                    "value": o.get("value"),
+                    "parent_option_id": str(o["optionId"]) if o.get("optionId") else None,
+                    "is_disabled": bool(o.get("disabled")),
+                }
+                for o in page
+            )
+    yield from _dimension(rows)
+
+
+@dlt.resource(
+    name="field_roles",
+    write_disposition=_DIMENSION,
+    primary_key="role",
+    columns={
+        "field_id": {"data_type": "text"},
+        "field_name": {"data_type": "text"},
+        "schema_type": {"data_type": "text"},
+    },
+)
+def field_roles(ctx: _Context) -> Iterator[list[dict[str, Any]]]:
+    """``[sources.jira.field_roles]`` as resolved this run (staging pivots values by role)."""
+    yield from _dimension(ctx.field_roles())
 
 
 @dlt.resource(name="statuses", write_disposition=_DIMENSION, primary_key="id")
@@ -543,15 +682,57 @@ def _fetch_histories(
                 histories = list(ctx.client.issue_changelog(raw["id"]))
             for history in histories:
                 by_issue[row["id"]].extend(changelog_rows(raw["id"], history, now))
+    for raw, _ in batch:
+        # Search embeds one page of comments: a longer thread is read from its own endpoint.
+        embedded = (raw.get("fields") or {}).get("comment")
+        if embedded and int(embedded.get("total") or 0) > len(embedded.get("comments") or []):
+            embedded["comments"] = ctx.client.issue_comments(raw["id"])
     return by_issue
+
+
+# Tables derived from the issues; each row carries its issue's _extracted_at, so staging can tell
+# a row the latest extraction still saw (current) from one it no longer did (removed).
+_ISSUE_CHILD_TABLES = {
+    "issue_custom_field_values": ["issue_id", "field_id", "value_digest"],
+    "issue_comments": "id",
+    "issue_links": ["id", "issue_id"],
+}
+
+
+def _issue_child_rows(
+    batch: list[tuple[dict[str, Any], dict[str, Any]]],
+    meta: dict[str, tuple[str | None, str | None]],
+) -> dict[str, list[dict[str, Any]]]:
+    """Custom field values, comments and links of a batch of issues."""
+    out: dict[str, list[dict[str, Any]]] = {name: [] for name in _ISSUE_CHILD_TABLES}
+    for raw, row in batch:
+        f = raw.get("fields") or {}
+        at = row["_extracted_at"]
+        for field_id, value in f.items():
+            if field_id.startswith("customfield_"):
+                name, schema_type = meta.get(field_id, (None, None))
+                value_row = custom_value_row(row["id"], field_id, name, schema_type, value, at)
+                if value_row is not None:
+                    out["issue_custom_field_values"].append(value_row)
+        for comment in (f.get("comment") or {}).get("comments") or []:
+            out["issue_comments"].append(comment_row(row["id"], comment, at))
+        for link in f.get("issuelinks") or []:
+            link_out = link_row(row["id"], link, at)
+            if link_out is not None:
+                out["issue_links"].append(link_out)
+    return out
 
 
 def _history_tables(
     batch: list[tuple[dict[str, Any], dict[str, Any]]],
     by_issue: dict[int, list[dict[str, Any]]],
     custom: dict[str, str | None],
+    meta: dict[str, tuple[str | None, str | None]],
 ) -> Iterator[Any]:
     now = _utcnow()
+    for name, rows in _issue_child_rows(batch, meta).items():
+        if rows:
+            yield _table(name, _ISSUE_CHILD_TABLES[name], arrow(name, rows))
     changes = [c for rows in by_issue.values() for c in rows]
     field_history = [
         h
@@ -576,11 +757,21 @@ def _history_tables(
     columns=timestamp_hints("issues"),
 )
 def issues(ctx: _Context) -> Iterator[Any]:
-    """Issues by ``updated`` per project (epoch-ms JQL, overlap window), with full history."""
+    """Issues by ``updated`` per project (epoch-ms JQL, overlap window), with full history.
+
+    Every custom field the site has *this run* is requested, so a field added since the last
+    run is picked up by the next incremental read, with no full reload.
+    """
     state = dlt.current.resource_state()
     cursors: dict[str, int] = state.setdefault("cursors", {})
+    for name, key in _ISSUE_CHILD_TABLES.items():
+        if not _table_exists(name):
+            yield _table(name, key)  # exists before the first value, comment or link
     custom = ctx.custom_fields()
-    fields = list(cfg.ISSUE_SYSTEM_FIELDS) + [fid for fid in custom.values() if fid]
+    meta = ctx.custom_field_meta()
+    fields = list(cfg.ISSUE_SYSTEM_FIELDS) + sorted(
+        set(meta) | {fid for fid in custom.values() if fid}
+    )
     page_size = min(
         ctx.settings.page_size, cfg.SEARCH_PAGE_SIZE if ctx.cloud else cfg.DC_SEARCH_PAGE_SIZE
     )
@@ -630,7 +821,7 @@ def issues(ctx: _Context) -> Iterator[Any]:
     with _pool(search_workers) as search_pool, _pool(changelog_workers) as changelog_pool:
         thunks = ((lambda b=b: (b, _fetch_histories(ctx, b))) for b in history_batches(search_pool))
         for batch, by_issue in _ahead(changelog_pool, thunks, 2):
-            yield from _history_tables(batch, by_issue, custom)
+            yield from _history_tables(batch, by_issue, custom, meta)
     # Only now: a failure above leaves every cursor where the last complete load put it.
     cursors.update(new_cursors)
 
@@ -754,6 +945,9 @@ def jira_resources(settings: JiraSettings) -> list[DltResource]:
         # dimensions: fetched every run, rewritten only when changed
         projects(ctx),
         fields(ctx),
+        field_contexts(ctx),
+        field_options(ctx),
+        field_roles(ctx),
         statuses(ctx),
         priorities(ctx),
         resolutions(ctx),
@@ -789,6 +983,7 @@ def jira_source(
     backoff_base_seconds: float = 0.5,
     mass_delete_ratio: float = 0.5,
     concurrency: int = 4,
+    field_roles: dict[str, str] | None = None,
 ) -> list[DltResource]:
     """The Jira dlt source (config under ``sources.jira``; secrets ``SOURCES__JIRA__*``).
 
@@ -810,6 +1005,7 @@ def jira_source(
         backoff_base_seconds: first backoff ceiling on 5xx without ``Retry-After``.
         mass_delete_ratio: largest share of a project's issues one census may find missing.
         concurrency: requests in flight at once (1 to 5; Atlassian advises 3-5).
+        field_roles: PMO role -> custom field name or id (``[sources.jira.field_roles]``).
 
     Returns:
         The resources; nothing is requested until they are iterated.
@@ -832,5 +1028,6 @@ def jira_source(
         backoff_base_seconds=backoff_base_seconds,
         mass_delete_ratio=mass_delete_ratio,
         concurrency=concurrency,
+        field_roles=dict(field_roles or {}),
     )
     return jira_resources(settings)
