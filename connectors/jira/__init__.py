@@ -103,11 +103,12 @@ def _ahead(
 _DIMENSION = "append"
 
 
-def _dimension(rows: list[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
+def _dimension(rows: list[dict[str, Any]], typed: str | None = None) -> Iterator[Any]:
     """Yield ``rows`` (the whole table) only when they differ from the last loaded run's.
 
     The digest lives in the resource state, which dlt commits with the load package: a failed
-    load keeps the old digest, so the next run writes the table again.
+    load keeps the old digest, so the next run writes the table again. With ``typed`` (a table
+    of ``rows.SCHEMAS``) the rows go as Arrow, so even an empty table is created with its columns.
     """
     state = dlt.current.resource_state()
     payload = json.dumps(rows, sort_keys=True, default=str, separators=(",", ":"))
@@ -115,7 +116,8 @@ def _dimension(rows: list[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
     if state.get("digest") == digest:
         return
     state["digest"] = digest
-    yield dlt.mark.with_hints(rows, dlt.mark.make_hints(write_disposition="replace"))
+    item = arrow(typed, rows) if typed else rows
+    yield dlt.mark.with_hints(item, dlt.mark.make_hints(write_disposition="replace"))
 
 
 def _chain_first(first: list[T], rest: Iterator[list[T]]) -> Iterator[list[T]]:
@@ -390,7 +392,8 @@ def field_contexts(ctx: _Context) -> Iterator[list[dict[str, Any]]]:
                 "is_any_issue_type": c.get("isAnyIssueType"),
             }
             for f, c in ctx.field_contexts()
-        ]
+        ],
+        "field_contexts",
     )
 
 
@@ -417,7 +420,7 @@ def field_options(ctx: _Context) -> Iterator[list[dict[str, Any]]]:
                 }
                 for o in page
             )
-    yield from _dimension(rows)
+    yield from _dimension(rows, "field_options")
 
 
 @dlt.resource(
@@ -432,7 +435,7 @@ def field_options(ctx: _Context) -> Iterator[list[dict[str, Any]]]:
 )
 def field_roles(ctx: _Context) -> Iterator[list[dict[str, Any]]]:
     """``[sources.jira.field_roles]`` as resolved this run (staging pivots values by role)."""
-    yield from _dimension(ctx.field_roles())
+    yield from _dimension(ctx.field_roles(), "field_roles")
 
 
 @dlt.resource(name="statuses", write_disposition=_DIMENSION, primary_key="id")

@@ -172,6 +172,42 @@ SCHEMAS: dict[str, pa.Schema] = {
 }
 
 
+# Dimensions that must exist even when empty (no roles configured, Data Center: no contexts).
+SCHEMAS.update(
+    {
+        "field_contexts": pa.schema(
+            [
+                ("field_id", pa.string()),
+                ("context_id", pa.string()),
+                ("name", pa.string()),
+                ("description", pa.string()),
+                ("is_global_context", pa.bool_()),
+                ("is_any_issue_type", pa.bool_()),
+            ]
+        ),
+        "field_options": pa.schema(
+            [
+                ("field_id", pa.string()),
+                ("context_id", pa.string()),
+                ("option_id", pa.string()),
+                ("value", pa.string()),
+                ("parent_option_id", pa.string()),
+                ("is_disabled", pa.bool_()),
+            ]
+        ),
+        "field_roles": pa.schema(
+            [
+                ("role", pa.string()),
+                ("configured_as", pa.string()),
+                ("field_id", pa.string()),
+                ("field_name", pa.string()),
+                ("schema_type", pa.string()),
+                ("status", pa.string()),
+            ]
+        ),
+    }
+)
+
 # Primary-key columns are NOT NULL, matching the hints dlt derives from ``primary_key``.
 PRIMARY_KEYS: dict[str, tuple[str, ...]] = {
     "issues": ("id",),
@@ -184,6 +220,9 @@ PRIMARY_KEYS: dict[str, tuple[str, ...]] = {
     "issue_custom_field_values": ("issue_id", "field_id", "value_digest"),
     "issue_comments": ("id",),
     "issue_links": ("id", "issue_id"),
+    "field_contexts": ("field_id", "context_id"),
+    "field_options": ("field_id", "context_id", "option_id"),
+    "field_roles": ("role",),
 }
 for _name, _keys in PRIMARY_KEYS.items():
     _schema = SCHEMAS[_name]

@@ -151,6 +151,17 @@ class JiraSite:
             link for link in self.links.values() if issue_id in (link.outward_id, link.inward_id)
         ]
 
+    def raid_flags(self, issue_id: int) -> tuple[bool, str | None]:
+        """(has a RAID Category value, Decision Owner account) of an issue, by field name."""
+        values = self.issue_values(issue_id)
+        raid = owner = None
+        for cf in self.fields.values():
+            if cf.name == "RAID Category" and cf.id in values:
+                raid = True
+            if cf.name == "Decision Owner" and cf.kind == "user":
+                owner = values.get(cf.id)
+        return bool(raid), owner
+
     # ---- drift controls (driven by ``tick``) --------------------------------------------
 
     def add_field(
@@ -439,7 +450,13 @@ def _fill_values(site: JiraSite, world: JiraWorld, issue: Issue, rng: random.Ran
         start = date.fromtimestamp(issue.created_ms / 1000) + timedelta(days=rng.randrange(0, 14))
         put("Target start", start.isoformat())
         put("Target end", (start + timedelta(days=rng.randrange(14, 90))).isoformat())
-    if issue.type_id == TASK and rng.random() < 0.06:
+    # Only on assigned or finished tasks at generation, so the manifest's GV-08 (open RAID item
+    # without owner), planted before the site exists, stays exact; ticks re-derive it.
+    if (
+        issue.type_id == TASK
+        and (issue.assignee is not None or issue.is_done)
+        and rng.random() < 0.06
+    ):
         category = rng.randrange(len(RAID_CATEGORIES))
         put("RAID Category", opt("RAID Category", category))
         if RAID_CATEGORIES[category] == "Decision" and project.members:

@@ -1287,8 +1287,15 @@ def _worklog_faults(world: JiraWorld, wl: Worklog) -> list[PlantedFault]:
     return faults
 
 
-def _issue_faults(issue: Issue) -> list[PlantedFault]:
-    if issue.type_id in (RISK, ISSUE) and issue.assignee is None and not issue.is_done:
+def _issue_faults(issue: Issue, site: Any = None) -> list[PlantedFault]:
+    # A RAID item: a Risk or Issue, or (with the sandbox's field roles) a task whose RAID
+    # Category field says so; its owner is the assignee, else the Decision Owner field.
+    raid = issue.type_id in (RISK, ISSUE)
+    owner = issue.assignee
+    if site is not None and not raid:
+        raid, decision_owner = site.raid_flags(issue.id)
+        owner = owner or decision_owner
+    if raid and owner is None and not issue.is_done:
         return [PlantedFault("GV-08", "jira", "issue", issue.key, "RAID item without owner")]
     return []
 
@@ -1303,7 +1310,7 @@ def _plant_derived_faults(world: JiraWorld, manifest: Manifest | None = None) ->
     for wl in sorted(world.worklogs.values(), key=lambda w: w.id):
         found += _worklog_faults(world, wl)
     for issue in sorted(world.issues.values(), key=lambda i: i.id):
-        found += _issue_faults(issue)
+        found += _issue_faults(issue, world.site)
     for fault in found:
         manifest.plant(fault.rule_id, fault.system, fault.entity, fault.key, fault.detail)
 
@@ -1341,7 +1348,9 @@ def _rederive_touched_faults(world: JiraWorld, touched_issues: set[int]) -> None
                 issue_ids.add(world.issue_by_key[fault.key])
     for issue_id in issue_ids:
         if issue_id in world.issues:
-            kept.update(((f.rule_id, f.key), f) for f in _issue_faults(world.issues[issue_id]))
+            kept.update(
+                ((f.rule_id, f.key), f) for f in _issue_faults(world.issues[issue_id], world.site)
+            )
 
     # The order of a full derivation: person days, then worklogs, then issues.
     rank = {"TS-03": 0, "TS-11": 1, "TS-04": 0, "TS-05": 1}

@@ -284,7 +284,9 @@ def test_data_center_full_sync_equals_world(world, start_server, warehouse):
 
 
 def test_overlap_window_catches_changes_the_search_index_showed_late(world, start_server, tmp_path):
-    lag = 4.0
+    # Long enough for two incremental syncs on a busy 2-core machine (an issues sync writes
+    # issues, history, custom field values, comments and links).
+    lag = 20.0
     sandbox = start_server(world, faults=FaultConfig(consistency_lag_seconds=lag))
     pipelines = {}
     for name, overlap in (("overlap", 5), ("no_overlap", 0)):
