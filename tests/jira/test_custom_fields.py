@@ -261,6 +261,9 @@ def test_drift_in_staging_marks_current_values_and_keeps_history(
                 "where finance_code is not null"
             ).fetchall()
         )
+    # Deleted issues stay in staging until a reconcile census marks them: compare live ones.
+    scores = {k: v for k, v in scores.items() if k in world.issues}
+    codes = {k: v for k, v in codes.items() if k in world.issues}
     assert current == expected_values(world)
     assert history > 0  # the old option values and the deleted field's values stay as history
     prob = world.site.fields["customfield_12003"]
