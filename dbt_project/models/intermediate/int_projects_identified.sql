@@ -15,8 +15,38 @@ stg_finance__projects as (
         select * from {{ ref('stg_jira__projects') }}
     ),
 
-    int_jira_project_finance_codes as (
-        select * from {{ ref('int_jira_project_finance_codes') }}
+    stg_jira__issues as (
+        select * from {{ ref('stg_jira__issues') }}
+    ),
+
+    stg_jira__issue_field_roles as (
+        select * from {{ ref('stg_jira__issue_field_roles') }}
+    ),
+
+    -- The finance code a Jira project's issues carry (field role finance_code): the code most
+    -- of its live issues carry, ties to the smallest code.
+    jira_code_counts as (
+        select
+            stg_jira__issues.jira_project_id,
+            stg_jira__issue_field_roles.finance_code,
+            count(*) as issue_count
+        from stg_jira__issues
+        inner join stg_jira__issue_field_roles
+            on stg_jira__issues.issue_id = stg_jira__issue_field_roles.issue_id
+        where
+            not stg_jira__issues.is_deleted
+            and stg_jira__issue_field_roles.finance_code is not null
+        group by stg_jira__issues.jira_project_id, stg_jira__issue_field_roles.finance_code
+    ),
+
+    jira_field_codes as (
+        select
+            jira_project_id,
+            finance_code,
+            row_number() over (
+                partition by jira_project_id order by issue_count desc, finance_code asc
+            ) as code_rank
+        from jira_code_counts
     ),
 {% endif %}
 
@@ -61,8 +91,8 @@ candidates as (
                 else 'project_category'
             end as detected_match_method
         from stg_jira__projects as projects
-        left join int_jira_project_finance_codes as field_codes
-            on projects.jira_project_id = field_codes.jira_project_id
+        left join jira_field_codes as field_codes
+            on projects.jira_project_id = field_codes.jira_project_id and field_codes.code_rank = 1
     {% endif %}
     {% if pmo_source_enabled('planner') %}
         union all
