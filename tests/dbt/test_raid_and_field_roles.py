@@ -12,6 +12,9 @@ from decimal import Decimal
 import pytest
 from pmo_dbt_helpers import duckdb_rows, postgres_rows
 
+# The shared tier-XS build (load + dbt) takes minutes: with the PMO schema tests, in the slow tier.
+pytestmark = pytest.mark.slow
+
 RAID_TYPES = {"Risk": "risk", "Issue": "issue"}
 CATEGORY_TYPES = {"Assumption": "assumption", "Decision": "decision", "Dependency": "dependency"}
 
