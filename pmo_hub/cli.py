@@ -232,6 +232,26 @@ def cmd_sandbox_files(args: argparse.Namespace) -> int:
     return 0
 
 
+def _drift_ops(args: argparse.Namespace) -> list[dict[str, object]]:
+    """Jira custom-field drift operations from the ``tick`` options, in a fixed order."""
+    ops: list[dict[str, object]] = []
+    for spec in args.add_field or ():
+        name, _, kind = spec.partition(":")
+        ops.append({"op": "add_field", "name": name, "kind": kind or "text"})
+    for spec in args.rename_field or ():
+        ref, _, new = spec.partition("=")
+        ops.append({"op": "rename_field", "field": ref, "name": new})
+    for spec in args.retype_field or ():
+        ref, _, kind = spec.partition("=")
+        ops.append({"op": "change_type", "field": ref, "kind": kind})
+    for spec in args.change_values or ():
+        ref, _, fraction = spec.partition("=")
+        ops.append({"op": "change_values", "field": ref, "fraction": float(fraction or 0.2)})
+    for ref in args.remove_field or ():
+        ops.append({"op": "remove_field", "field": ref})
+    return ops
+
+
 def cmd_sandbox_tick(args: argparse.Namespace) -> int:
     control_file = Path(args.dir) / "control.json"
     if not control_file.exists():
@@ -244,7 +264,7 @@ def cmd_sandbox_tick(args: argparse.Namespace) -> int:
     control = json.loads(control_file.read_text(encoding="utf-8"))
     request = urllib.request.Request(
         control["url"] + "/tick",
-        data=json.dumps({"days": args.days}).encode(),
+        data=json.dumps({"days": args.days, "jira_drift": _drift_ops(args)}).encode(),
         headers={"Content-Type": "application/json"},
         method="POST",
     )
@@ -319,6 +339,33 @@ def build_parser() -> argparse.ArgumentParser:
     files.set_defaults(func=cmd_sandbox_files)
     tick = sandbox_sub.add_parser("tick", help="advance a running sandbox's world clock")
     tick.add_argument("--days", type=int, default=1)
+    drift = tick.add_argument_group("Jira custom-field drift (applied on the first day)")
+    drift.add_argument(
+        "--add-field",
+        action="append",
+        metavar="NAME:KIND",
+        help="add a custom field (text, textarea, number, date, datetime, select, "
+        "multiselect, user, labels) with values on 30%% of the issues",
+    )
+    drift.add_argument(
+        "--remove-field",
+        action="append",
+        metavar="FIELD",
+        help="delete a custom field (id or name)",
+    )
+    drift.add_argument("--rename-field", action="append", metavar="FIELD=NEW_NAME")
+    drift.add_argument(
+        "--retype-field",
+        action="append",
+        metavar="FIELD=KIND",
+        help="change a field's type, converting its values",
+    )
+    drift.add_argument(
+        "--change-values",
+        action="append",
+        metavar="FIELD[=FRACTION]",
+        help="new values on a share (default 0.2) of the issues holding one",
+    )
     tick.add_argument("--dir", default=str(STATE_DIR / "sandbox-up"))
     tick.set_defaults(func=cmd_sandbox_tick)
     return parser

@@ -14,6 +14,19 @@ from sandbox.http import FaultConfig, Router, SandboxServer, json_response
 from sandbox.tls import CertificatePair, write_self_signed_certificate
 from sandbox.world import World
 
+# How a PMO would map the sandbox site's custom fields (by name, as users usually write them).
+JIRA_FIELD_ROLES = {
+    "finance_code": "Project Code",
+    "cost_center": "Cost Center",
+    "risk_probability": "Risk Probability",
+    "risk_impact": "Risk Impact",
+    "target_start": "Target start",
+    "target_end": "Target end",
+    "decision_owner": "Decision Owner",
+    "mitigation": "Mitigation",
+    "raid_category": "RAID Category",
+}
+
 
 @dataclass
 class RunningSandbox:
@@ -36,6 +49,8 @@ class RunningSandbox:
                     if self.jira.mode == "cloud"
                     else {"deployment": "datacenter"}
                 ),
+                # The PMO roles of the site's custom fields (sandbox/jira/site.py).
+                "field_roles": JIRA_FIELD_ROLES,
             },
             "planner": {
                 "enabled": True,
@@ -76,8 +91,15 @@ class RunningSandbox:
             lines.append("")
         for name, values in self.source_settings().items():
             lines.append(f"[sources.{name}]")
-            lines += [f"{k} = {json.dumps(v)}" for k, v in values.items()]
+            lines += [
+                f"{k} = {json.dumps(v)}" for k, v in values.items() if not isinstance(v, dict)
+            ]
             lines.append("")
+            for key, table in values.items():
+                if isinstance(table, dict):  # a nested table, e.g. [sources.jira.field_roles]
+                    lines.append(f"[sources.{name}.{key}]")
+                    lines += [f"{k} = {json.dumps(v)}" for k, v in table.items()]
+                    lines.append("")
         return "\n".join(lines)
 
     def tick(self, days: int = 1) -> None:
@@ -103,10 +125,16 @@ def _control_router(world: World) -> Router:
         }
 
     def tick(request):
-        days = int((request.json() or {}).get("days", 1))
+        body = request.json() or {}
+        days = int(body.get("days", 1))
+        drift = body.get("jira_drift") or []
         with tick_lock:
-            world.tick(days)
-            return json_response(clock())
+            try:
+                world.tick(days, jira_drift=drift)
+            except (KeyError, ValueError) as exc:  # a bad drift op: say which, change nothing more
+                return json_response({"error": f"bad jira_drift operation: {exc}"}, 400)
+            fields = world.jira.site.drift_log[-len(drift) :] if drift else []
+            return json_response({**clock(), "jira_drift": fields})
 
     router.add("POST", "/tick", tick)
     # The same document as <dir>/files/manifest.json.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -42,15 +43,19 @@ class World:
     def now(self):
         return self.portfolio.now
 
-    def tick(self, days: int = 1) -> None:
-        """Advance the clock: edit, create and delete records in every system."""
+    def tick(self, days: int = 1, jira_drift: Sequence[Mapping[str, Any]] = ()) -> None:
+        """Advance the clock: edit, create and delete records in every system.
+
+        ``jira_drift``: custom-field changes for the Jira site, applied on the first day (see
+        :meth:`sandbox.jira.world.JiraWorld.tick`).
+        """
         from sandbox.microsoft.msproject_world import tick_msproject
 
-        for _ in range(days):
+        for day in range(days):
             self.ticks += 1
             self.portfolio.now = self.portfolio.now + timedelta(days=1)
             now = self.portfolio.now
-            self.jira.tick(now)
+            self.jira.tick(now, drift=jira_drift if day == 0 else ())
             self.planner.tick(now)
             tick_msproject(
                 self.msproject,

@@ -33,8 +33,11 @@ from connectors.jira.client import JiraClient, JiraError, JiraRequestError
 from connectors.jira.rows import (
     arrow,
     changelog_rows,
+    comment_row,
+    custom_value_row,
     field_history_rows,
     issue_row,
+    link_row,
     naive_utc,
     parse_ts,
     timestamp_hints,
@@ -100,11 +103,12 @@ def _ahead(
 _DIMENSION = "append"
 
 
-def _dimension(rows: list[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
+def _dimension(rows: list[dict[str, Any]], typed: str | None = None) -> Iterator[Any]:
     """Yield ``rows`` (the whole table) only when they differ from the last loaded run's.
 
     The digest lives in the resource state, which dlt commits with the load package: a failed
-    load keeps the old digest, so the next run writes the table again.
+    load keeps the old digest, so the next run writes the table again. With ``typed`` (a table
+    of ``rows.SCHEMAS``) the rows go as Arrow, so even an empty table is created with its columns.
     """
     state = dlt.current.resource_state()
     payload = json.dumps(rows, sort_keys=True, default=str, separators=(",", ":"))
@@ -112,7 +116,8 @@ def _dimension(rows: list[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
     if state.get("digest") == digest:
         return
     state["digest"] = digest
-    yield dlt.mark.with_hints(rows, dlt.mark.make_hints(write_disposition="replace"))
+    item = arrow(typed, rows) if typed else rows
+    yield dlt.mark.with_hints(item, dlt.mark.make_hints(write_disposition="replace"))
 
 
 def _chain_first(first: list[T], rest: Iterator[list[T]]) -> Iterator[list[T]]:
@@ -148,6 +153,15 @@ class _Context:
         self._projects: list[dict[str, Any]] | None = None
         self._fields: list[dict[str, Any]] | None = None
         self._boards: list[dict[str, Any]] | None = None
+        self._contexts: list[tuple[dict[str, Any], dict[str, Any]]] | None = None
+
+    @property
+    def workers(self) -> int:
+        return self.settings.concurrency
+
+    @property
+    def overlap_ms(self) -> int:
+        return self.settings.overlap_minutes * 60_000
 
     @property
     def cloud(self) -> bool:
@@ -199,6 +213,77 @@ class _Context:
                 self._fields = self.client.get_json(self.client.path(cfg.FIELDS))
             return self._fields
 
+    def custom_field_meta(self) -> dict[str, tuple[str | None, str | None]]:
+        """Custom field id -> (name, schema type) of every custom field on the site now."""
+        return {
+            f["id"]: (f.get("name"), (f.get("schema") or {}).get("type"))
+            for f in self.fields()
+            if f.get("custom") or str(f.get("id", "")).startswith("customfield_")
+        }
+
+    def field_contexts(self) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+        """(field, context) of every option field (Cloud; Data Center has no such endpoint)."""
+        fields = self.fields()  # takes the lock itself
+        with self._lock:
+            if self._contexts is None:
+                self._contexts = []
+                if self.cloud:
+                    for f in fields:
+                        schema = f.get("schema") or {}
+                        kind = schema.get("items") if schema.get("type") == "array" else None
+                        if not f.get("custom") or (
+                            schema.get("type") not in cfg.OPTION_SCHEMA_TYPES
+                            and kind not in cfg.OPTION_SCHEMA_TYPES
+                        ):
+                            continue
+                        path = self.client.path(cfg.FIELD_CONTEXTS, field=f["id"])
+                        for page in self.client.offset_pages(path):
+                            self._contexts.extend((f, c) for c in page)
+            return self._contexts
+
+    def field_roles(self) -> list[dict[str, Any]]:
+        """``[sources.jira.field_roles]`` resolved against the site's fields (by id, then name)."""
+        fields = self.fields()
+        by_id = {f["id"]: f for f in fields}
+        rows = []
+        for role, ref in sorted(self.settings.field_roles.items()):
+            ref = str(ref).strip()
+            match = [by_id[ref]] if ref in by_id else []
+            match = match or [f for f in fields if (f.get("name") or "") == ref]
+            match = match or [f for f in fields if (f.get("name") or "").lower() == ref.lower()]
+            status = "resolved" if len(match) == 1 else ("ambiguous" if match else "missing")
+            if status == "missing":
+                log.warning(
+                    "Jira field role %s = %r: the site has no such field (by id or name); the "
+                    "%s column stays empty until [sources.jira.field_roles] names an existing "
+                    "field",
+                    role,
+                    ref,
+                    role,
+                )
+            elif status == "ambiguous":
+                log.warning(
+                    "Jira field role %s = %r matches %d fields (%s); using %s. Name the field by "
+                    "id in [sources.jira.field_roles] to choose",
+                    role,
+                    ref,
+                    len(match),
+                    ", ".join(f["id"] for f in match),
+                    match[0]["id"],
+                )
+            chosen = match[0] if match else {}
+            rows.append(
+                {
+                    "role": role,
+                    "configured_as": ref,
+                    "field_id": chosen.get("id"),
+                    "field_name": chosen.get("name"),
+                    "schema_type": (chosen.get("schema") or {}).get("type"),
+                    "status": status,
+                }
+            )
+        return rows
+
     def custom_fields(self) -> dict[str, str | None]:
         """Resolve story points, sprint and team to this site's custom field ids, by type then name."""
         overrides = self.settings.custom_field_overrides
@@ -233,512 +318,653 @@ def _table(name: str, primary_key: str | list[str], item: Any = None) -> Any:
     )
 
 
-def jira_resources(settings: JiraSettings) -> list[DltResource]:
-    """Build the Jira resources for ``settings`` (no I/O until they are iterated)."""
-    ctx = _Context(settings)
-    client = ctx.client
-    overlap_ms = settings.overlap_minutes * 60_000
+# ---- dimensions ----------------------------------------------------------------------------
 
-    workers = settings.concurrency
 
-    @dlt.resource(
-        name="projects",
-        write_disposition=_DIMENSION,
-        primary_key="id",
-        columns={
-            "category_id": {"data_type": "bigint"},
-            "category_name": {"data_type": "text"},
-            "category_description": {"data_type": "text"},
-            "lead_account_id": {"data_type": "text"},
-        },
-    )
-    def projects() -> Iterator[list[dict[str, Any]]]:
-        yield from _dimension(
-            [
-                {
-                    "id": int(p["id"]),
-                    "key": p["key"],
-                    "name": p.get("name"),
-                    "project_type_key": p.get("projectTypeKey"),
-                    "category_id": int(p["projectCategory"]["id"])
-                    if p.get("projectCategory")
-                    else None,
-                    "category_name": (p.get("projectCategory") or {}).get("name"),
-                    "category_description": (p.get("projectCategory") or {}).get("description"),
-                    "lead_account_id": user_id(p.get("lead")),
-                    "is_private": p.get("isPrivate"),
-                }
-                for p in ctx.projects()
-            ]
-        )
-
-    @dlt.resource(name="fields", write_disposition=_DIMENSION, primary_key="id")
-    def fields() -> Iterator[list[dict[str, Any]]]:
-        yield from _dimension(
-            [
-                {
-                    "id": f["id"],
-                    "key": f.get("key"),
-                    "name": f.get("name"),
-                    "is_custom": bool(f.get("custom")),
-                    "is_navigable": f.get("navigable"),
-                    "schema_type": (f.get("schema") or {}).get("type"),
-                    "schema_items": (f.get("schema") or {}).get("items"),
-                    "schema_custom": (f.get("schema") or {}).get("custom"),
-                    "clause_names": ",".join(f.get("clauseNames") or []),
-                }
-                for f in ctx.fields()
-            ]
-        )
-
-    @dlt.resource(name="statuses", write_disposition=_DIMENSION, primary_key="id")
-    def statuses() -> Iterator[list[dict[str, Any]]]:
-        yield from _dimension(
-            [
-                {
-                    "id": int(s["id"]),
-                    "name": s["name"],
-                    "status_category_id": (s.get("statusCategory") or {}).get("id"),
-                    "status_category_key": (s.get("statusCategory") or {}).get("key"),
-                    "status_category_name": (s.get("statusCategory") or {}).get("name"),
-                }
-                for s in client.get_json(client.path(cfg.STATUSES))
-            ]
-        )
-
-    @dlt.resource(name="priorities", write_disposition=_DIMENSION, primary_key="id")
-    def priorities() -> Iterator[list[dict[str, Any]]]:
-        yield from _dimension(
-            [
-                {"id": int(p["id"]), "name": p["name"]}
-                for p in client.get_json(client.path(cfg.PRIORITIES))
-            ]
-        )
-
-    @dlt.resource(name="resolutions", write_disposition=_DIMENSION, primary_key="id")
-    def resolutions() -> Iterator[list[dict[str, Any]]]:
-        yield from _dimension(
-            [
-                {"id": int(p["id"]), "name": p["name"]}
-                for p in client.get_json(client.path(cfg.RESOLUTIONS))
-            ]
-        )
-
-    @dlt.resource(name="issue_types", write_disposition=_DIMENSION, primary_key="id")
-    def issue_types() -> Iterator[list[dict[str, Any]]]:
-        yield from _dimension(
-            [
-                {
-                    "id": int(t["id"]),
-                    "name": t["name"],
-                    "is_subtask": bool(t.get("subtask")),
-                    "hierarchy_level": t.get("hierarchyLevel"),
-                }
-                for t in client.get_json(client.path(cfg.ISSUE_TYPES))
-            ]
-        )
-
-    @dlt.resource(
-        name="users",
-        write_disposition=_DIMENSION,
-        primary_key="account_id",
-        columns={
-            "email": {"data_type": "text"},
-            "user_name": {"data_type": "text"},
-        },
-    )
-    def users() -> Iterator[list[dict[str, Any]]]:
-        if ctx.cloud:
-            pages = client.array_pages(client.path(cfg.USERS_SEARCH))
-        else:
-            pages = client.array_pages(client.path(cfg.USERS_SEARCH_DC), {"username": "."})
-        yield from _dimension(
-            [
-                {
-                    "account_id": user_id(u),
-                    "user_name": u.get("name"),
-                    "display_name": u.get("displayName"),
-                    "email": u.get("emailAddress"),
-                    "is_active": u.get("active"),
-                    "account_type": u.get("accountType", "atlassian"),
-                    "time_zone": u.get("timeZone"),
-                }
-                for page in pages
-                for u in page
-            ]
-        )
-
-    @dlt.resource(name="boards", write_disposition=_DIMENSION, primary_key="id")
-    def boards() -> Iterator[list[dict[str, Any]]]:
-        yield from _dimension(
-            [
-                {
-                    "id": int(b["id"]),
-                    "name": b.get("name"),
-                    "type": b.get("type"),
-                    "project_id": (b.get("location") or {}).get("projectId"),
-                    "project_key": (b.get("location") or {}).get("projectKey"),
-                }
-                for b in ctx.boards()
-            ]
-        )
-
-    def _board_sprints(board: dict[str, Any]) -> list[dict[str, Any]]:
-        try:
-            return [
-                s
-                for page in client.offset_pages(cfg.BOARD_SPRINTS.format(board=board["id"]))
-                for s in page
-            ]
-        except JiraRequestError as exc:
-            # Exactly this 400 means "no sprints" (team-managed boards); any other 400 is a bug.
-            if exc.status == 400 and cfg.NO_SPRINTS_MESSAGE in " ".join(exc.messages):
-                return []
-            raise
-
-    @dlt.resource(
-        name="sprints",
-        write_disposition=_DIMENSION,
-        primary_key="id",
-        columns={
-            "start_at": {"data_type": "timestamp", "timezone": False},
-            "end_at": {"data_type": "timestamp", "timezone": False},
-            "complete_at": {"data_type": "timestamp", "timezone": False},
-            "created_at": {"data_type": "timestamp", "timezone": False},
-        },
-    )
-    def sprints() -> Iterator[list[dict[str, Any]]]:
-        # Fetched every run (sprint state changes without touching issues); written when changed.
-        scrum = [b for b in ctx.boards() if b.get("type") == "scrum"]  # kanban has no sprints
-        seen: set[int] = set()
-        rows = []
-        with _pool(workers) as pool:
-            thunks = ((lambda b=b: (b, _board_sprints(b))) for b in scrum)
-            for board, items in _ahead(pool, thunks, workers):
-                for s in items:
-                    if s["id"] in seen:
-                        continue  # a sprint shared by several boards
-                    seen.add(s["id"])
-                    rows.append(
-                        {
-                            "id": int(s["id"]),
-                            "board_id": int(s.get("originBoardId") or board["id"]),
-                            "name": s.get("name"),
-                            "state": s.get("state"),
-                            "goal": s.get("goal") or None,
-                            "start_at": naive_utc(parse_ts(s.get("startDate"))),
-                            "end_at": naive_utc(parse_ts(s.get("endDate"))),
-                            "complete_at": naive_utc(parse_ts(s.get("completeDate"))),
-                            "created_at": naive_utc(parse_ts(s.get("createdDate"))),
-                        }
-                    )
-        yield from _dimension(rows)
-
-    def _project_versions(p: dict[str, Any]) -> list[dict[str, Any]]:
-        return [
+@dlt.resource(
+    name="projects",
+    write_disposition=_DIMENSION,
+    primary_key="id",
+    columns={
+        "category_id": {"data_type": "bigint"},
+        "category_name": {"data_type": "text"},
+        "category_description": {"data_type": "text"},
+        "lead_account_id": {"data_type": "text"},
+    },
+)
+def projects(ctx: _Context) -> Iterator[list[dict[str, Any]]]:
+    yield from _dimension(
+        [
             {
-                "id": int(v["id"]),
-                "project_id": int(v.get("projectId") or p["id"]),
-                "name": v.get("name"),
-                "description": v.get("description") or None,
-                "is_released": bool(v.get("released")),
-                "is_archived": bool(v.get("archived")),
-                "is_overdue": bool(v.get("overdue")),
-                "start_date": date.fromisoformat(v["startDate"]) if v.get("startDate") else None,
-                "release_date": date.fromisoformat(v["releaseDate"])
-                if v.get("releaseDate")
+                "id": int(p["id"]),
+                "key": p["key"],
+                "name": p.get("name"),
+                "project_type_key": p.get("projectTypeKey"),
+                "category_id": int(p["projectCategory"]["id"])
+                if p.get("projectCategory")
                 else None,
+                "category_name": (p.get("projectCategory") or {}).get("name"),
+                "category_description": (p.get("projectCategory") or {}).get("description"),
+                "lead_account_id": user_id(p.get("lead")),
+                "is_private": p.get("isPrivate"),
             }
-            for page in client.offset_pages(client.path(cfg.VERSIONS, project=p["key"]))
-            for v in page
+            for p in ctx.projects()
         ]
-
-    @dlt.resource(
-        name="versions",
-        write_disposition=_DIMENSION,
-        primary_key="id",
-        columns={
-            "start_date": {"data_type": "date"},
-            "release_date": {"data_type": "date"},
-            "description": {"data_type": "text"},
-        },
     )
-    def versions() -> Iterator[list[dict[str, Any]]]:
-        # Fetched every run (release state changes without touching issues); written when changed.
-        with _pool(workers) as pool:
-            thunks = ((lambda p=p: _project_versions(p)) for p in ctx.projects())
-            rows = [row for chunk in _ahead(pool, thunks, workers) for row in chunk]
-        yield from _dimension(rows)
 
-    def _project_components(p: dict[str, Any]) -> list[dict[str, Any]]:
-        if ctx.cloud:
-            items = [
-                c
-                for page in client.offset_pages(client.path(cfg.COMPONENTS, project=p["key"]))
-                for c in page
-            ]
-        else:
-            items = client.get_json(client.path(cfg.COMPONENTS_DC, project=p["key"]))
-        return [
+
+@dlt.resource(name="fields", write_disposition=_DIMENSION, primary_key="id")
+def fields(ctx: _Context) -> Iterator[list[dict[str, Any]]]:
+    yield from _dimension(
+        [
             {
-                "id": int(c["id"]),
-                "project_id": int(c.get("projectId") or p["id"]),
-                "name": c.get("name"),
-                "lead_account_id": user_id(c.get("lead")),
+                "id": f["id"],
+                "key": f.get("key"),
+                "name": f.get("name"),
+                "is_custom": bool(f.get("custom")),
+                "is_navigable": f.get("navigable"),
+                "schema_type": (f.get("schema") or {}).get("type"),
+                "schema_items": (f.get("schema") or {}).get("items"),
+                "schema_custom": (f.get("schema") or {}).get("custom"),
+                "clause_names": ",".join(f.get("clauseNames") or []),
             }
-            for c in items
+            for f in ctx.fields()
         ]
-
-    @dlt.resource(
-        name="components",
-        write_disposition=_DIMENSION,
-        primary_key="id",
-        columns={
-            "lead_account_id": {"data_type": "text"},
-        },
     )
-    def components() -> Iterator[list[dict[str, Any]]]:
-        with _pool(workers) as pool:
-            thunks = ((lambda p=p: _project_components(p)) for p in ctx.projects())
-            rows = [row for chunk in _ahead(pool, thunks, workers) for row in chunk]
-        yield from _dimension(rows)
 
-    def _fetch_histories(
-        batch: list[tuple[dict[str, Any], dict[str, Any]]],
-    ) -> dict[int, list[dict[str, Any]]]:
-        """Changelog rows of a batch of issues: bulk fetch on Cloud, embedded (+ fallback) on DC.
 
-        Runs in a worker thread (network only, plus flattening), so the next search pages and
-        batches are fetched while this one downloads.
-        """
-        now = _utcnow()
-        by_issue: dict[int, list[dict[str, Any]]] = {row["id"]: [] for _, row in batch}
-        if ctx.cloud:
-            for issue_id, history in client.bulk_changelogs([str(row["id"]) for _, row in batch]):
-                by_issue.setdefault(int(issue_id), []).extend(
-                    changelog_rows(issue_id, history, now)
-                )
-        else:
-            for raw, row in batch:
-                embedded = raw.get("changelog") or {}
-                histories = embedded.get("histories") or []
-                if int(embedded.get("total", len(histories))) > len(histories):
-                    histories = list(client.issue_changelog(raw["id"]))
-                for history in histories:
-                    by_issue[row["id"]].extend(changelog_rows(raw["id"], history, now))
-        return by_issue
-
-    def _history_tables(
-        batch: list[tuple[dict[str, Any], dict[str, Any]]],
-        by_issue: dict[int, list[dict[str, Any]]],
-        custom: dict[str, str | None],
-    ) -> Iterator[Any]:
-        now = _utcnow()
-        changes = [c for rows in by_issue.values() for c in rows]
-        field_history = [
-            h
-            for _, row in batch
-            for h in field_history_rows(row, by_issue.get(row["id"], []), custom, now)
-        ]
-        if changes:
-            yield _table("changelog", ["history_id", "item_index"], arrow("changelog", changes))
-        if field_history:
-            yield _table(
-                "issue_field_history",
-                ["issue_id", "field_id", "history_id"],
-                arrow("issue_field_history", field_history),
-            )
-        yield arrow("issues", [row for _, row in batch])
-
-    @dlt.resource(
-        name="issues",
-        write_disposition="merge",
-        primary_key="id",
-        columns=timestamp_hints("issues"),
+@dlt.resource(
+    name="field_contexts",
+    write_disposition=_DIMENSION,
+    primary_key=("field_id", "context_id"),
+    columns={"description": {"data_type": "text"}},
+)
+def field_contexts(ctx: _Context) -> Iterator[list[dict[str, Any]]]:
+    """Contexts of option fields (Cloud): which projects/issue types a field's options apply to."""
+    yield from _dimension(
+        [
+            {
+                "field_id": f["id"],
+                "context_id": str(c["id"]),
+                "name": c.get("name"),
+                "description": c.get("description") or None,
+                "is_global_context": c.get("isGlobalContext"),
+                "is_any_issue_type": c.get("isAnyIssueType"),
+            }
+            for f, c in ctx.field_contexts()
+        ],
+        "field_contexts",
     )
-    def issues() -> Iterator[Any]:
-        """Issues by ``updated`` per project (epoch-ms JQL, overlap window), with full history."""
-        state = dlt.current.resource_state()
-        cursors: dict[str, int] = state.setdefault("cursors", {})
-        custom = ctx.custom_fields()
-        fields = list(cfg.ISSUE_SYSTEM_FIELDS) + [fid for fid in custom.values() if fid]
-        page_size = min(
-            settings.page_size, cfg.SEARCH_PAGE_SIZE if ctx.cloud else cfg.DC_SEARCH_PAGE_SIZE
-        )
-        expand = None if ctx.cloud else "changelog"
 
-        def first_page(pid: str) -> tuple[Iterator[list[dict[str, Any]]], list[dict[str, Any]]]:
-            # The first page of each project is fetched ahead in the pool (most incremental runs
-            # need only that page); later pages continue the same generator in this thread.
-            since = cursors.get(pid)
-            since = since - overlap_ms if since is not None else _date_ms(settings.start_date)
-            jql = f"project = {pid}"
-            if since is not None:
-                jql += f" AND updated >= {since}"
-            jql += " ORDER BY updated ASC"
-            pages = client.search(jql, fields, page_size=page_size, expand=expand)
-            return pages, next(pages, [])
 
-        def history_batches(pool: ThreadPoolExecutor | None) -> Iterator[Any]:
-            batch: list[tuple[dict[str, Any], dict[str, Any]]] = []
-            pids = [str(p["id"]) for p in ctx.projects()]
-            thunks = ((lambda pid=pid: (pid, *first_page(pid))) for pid in pids)
-            for pid, pages, first in _ahead(pool, thunks, max(1, workers - 2)):
-                top = cursors.get(pid)
-                for page in _chain_first(first, pages):
-                    now = _utcnow()
-                    for raw in page:
-                        row = issue_row(raw, custom, now)
-                        batch.append((raw, row))
-                        if row["updated_ms"] is not None:
-                            top = row["updated_ms"] if top is None else max(top, row["updated_ms"])
-                        if len(batch) == cfg.CHANGELOG_BATCH:
-                            # Exactly one bulkfetch call's worth: a larger batch costs a 2nd call.
-                            yield batch
-                            batch = []
-                if top is not None:
-                    new_cursors[pid] = top
-            if batch:
-                yield batch
-
-        new_cursors: dict[str, int] = {}
-        # Requests in flight never exceed ``concurrency``: this thread pages the searches, one
-        # background thread downloads changelog batches (at most two batches in memory: one
-        # downloading while the next is assembled) and the rest fetch first pages ahead. Two
-        # pools, so a batch waiting on its changelogs cannot starve the searches feeding the next.
-        changelog_workers = 1 if workers >= 2 else 0
-        search_workers = workers - 1 - changelog_workers
-        with _pool(search_workers) as search_pool, _pool(changelog_workers) as changelog_pool:
-            thunks = ((lambda b=b: (b, _fetch_histories(b))) for b in history_batches(search_pool))
-            for batch, by_issue in _ahead(changelog_pool, thunks, 2):
-                yield from _history_tables(batch, by_issue, custom)
-        # Only now: a failure above leaves every cursor where the last complete load put it.
-        cursors.update(new_cursors)
-
-    @dlt.resource(
-        name="worklogs",
-        write_disposition="merge",
-        primary_key="id",
-        columns=timestamp_hints("worklogs"),
-    )
-    def worklogs() -> Iterator[Any]:
-        """Global incremental worklogs (``worklog/updated`` + ``list``) and tombstones (``deleted``)."""
-        state = dlt.current.resource_state()
-        if not _table_exists("worklogs_deleted"):
-            yield _table("worklogs_deleted", "worklog_id")  # exists before the first deletion
-        start = _date_ms(settings.start_date) or 0
-        results: dict[str, int] = {}
-        for kind in ("updated", "deleted"):
-            previous = state.get(f"{kind}_until")
-            since = max(0, previous - overlap_ms) if previous is not None else start
-            until = previous if previous is not None else start
-            for values, page_until in client.worklog_changes(kind, since):
-                until = max(until, page_until)
-                if not values:
-                    continue
-                now = _utcnow()
-                if kind == "updated":
-                    bodies = client.worklogs_by_ids([int(v["worklogId"]) for v in values])
-                    yield arrow("worklogs", [worklog_row(w, now) for w in bodies])
-                else:
-                    rows = [
-                        {
-                            "worklog_id": int(v["worklogId"]),
-                            "deleted_at": parse_ts(v["updatedTime"]),
-                            "_extracted_at": now,
-                        }
-                        for v in values
-                    ]
-                    yield _table("worklogs_deleted", "worklog_id", arrow("worklogs_deleted", rows))
-            results[kind] = until
-        for kind, until in results.items():
-            state[f"{kind}_until"] = until
-
-    @dlt.resource(
-        name="issue_census",
-        write_disposition="merge",
-        primary_key="issue_id",
-        columns=timestamp_hints("issue_census"),
-    )
-    def issue_census() -> Iterator[Any]:
-        """Id-only census per project; staging marks issues missing from the latest run deleted."""
-        # Both tables exist from the first run on, so staging can always read them.
-        for name, key in (
-            ("issue_census", "issue_id"),
-            ("issue_census_runs", ["census_run_id", "project_id"]),
-        ):
-            if not _table_exists(name):
-                yield _table(name, key)
-        if not settings.reconcile:
-            return
-        state = dlt.current.resource_state()
-        counts: dict[str, int] = state.setdefault("counts", {})
-        run_id = _utcnow().strftime("%Y%m%dT%H%M%S.%fZ")
-        page_size = cfg.CENSUS_PAGE_SIZE if ctx.cloud else cfg.DC_CENSUS_PAGE_SIZE
-        runs = []
-        new_counts: dict[str, int] = {}
-        for project in ctx.projects():
-            pid = int(project["id"])
-            census_at = _utcnow()
-            ids = [
-                int(i["id"])
-                for page in client.search(f"project = {pid}", ["id"], page_size=page_size)
-                for i in page
-            ]
-            previous = counts.get(str(pid))
-            if previous and len(ids) < previous * (1 - settings.mass_delete_ratio):
-                raise JiraError(
-                    f"Jira census of project {project['key']} found {len(ids)} issues, the previous "
-                    f"found {previous}: refusing to mark so many deleted (mass_delete_ratio="
-                    f"{settings.mass_delete_ratio}). Check the sync account's permissions."
-                )
-            new_counts[str(pid)] = len(ids)
-            if ids:
-                yield arrow(
-                    "issue_census",
-                    [
-                        {
-                            "issue_id": i,
-                            "project_id": pid,
-                            "census_run_id": run_id,
-                            "seen_at": census_at,
-                        }
-                        for i in ids
-                    ],
-                )
-            runs.append(
+@dlt.resource(
+    name="field_options",
+    write_disposition=_DIMENSION,
+    primary_key=("field_id", "context_id", "option_id"),
+    columns={"parent_option_id": {"data_type": "text"}},
+)
+def field_options(ctx: _Context) -> Iterator[list[dict[str, Any]]]:
+    """Options of every context of every option field (multi-selects may arrive as ids only)."""
+    rows = []
+    for f, c in ctx.field_contexts():
+        path = ctx.client.path(cfg.FIELD_OPTIONS, field=f["id"], context=c["id"])
+        for page in ctx.client.offset_pages(path, page_size=cfg.OPTIONS_PAGE_SIZE):
+            rows.extend(
                 {
-                    "census_run_id": run_id,
-                    "project_id": pid,
-                    "census_at": census_at,
-                    "issue_count": len(ids),
+                    "field_id": f["id"],
+                    "context_id": str(c["id"]),
+                    "option_id": str(o["id"]),
+                    "value": o.get("value"),
+                    "parent_option_id": str(o["optionId"]) if o.get("optionId") else None,
+                    "is_disabled": bool(o.get("disabled")),
                 }
+                for o in page
             )
-        if runs:
-            yield _table(
-                "issue_census_runs",
-                ["census_run_id", "project_id"],
-                arrow("issue_census_runs", runs),
-            )
-        counts.update(new_counts)
+    yield from _dimension(rows, "field_options")
 
-    resources = [
-        projects,
-        fields,
-        statuses,
-        priorities,
-        resolutions,
-        issue_types,
-        users,
-        boards,
-        sprints,
-        versions,
-        components,
-        issues,
-        worklogs,
-        issue_census,
+
+@dlt.resource(
+    name="field_roles",
+    write_disposition=_DIMENSION,
+    primary_key="role",
+    columns={
+        "field_id": {"data_type": "text"},
+        "field_name": {"data_type": "text"},
+        "schema_type": {"data_type": "text"},
+    },
+)
+def field_roles(ctx: _Context) -> Iterator[list[dict[str, Any]]]:
+    """``[sources.jira.field_roles]`` as resolved this run (staging pivots values by role)."""
+    yield from _dimension(ctx.field_roles(), "field_roles")
+
+
+@dlt.resource(name="statuses", write_disposition=_DIMENSION, primary_key="id")
+def statuses(ctx: _Context) -> Iterator[list[dict[str, Any]]]:
+    yield from _dimension(
+        [
+            {
+                "id": int(s["id"]),
+                "name": s["name"],
+                "status_category_id": (s.get("statusCategory") or {}).get("id"),
+                "status_category_key": (s.get("statusCategory") or {}).get("key"),
+                "status_category_name": (s.get("statusCategory") or {}).get("name"),
+            }
+            for s in ctx.client.get_json(ctx.client.path(cfg.STATUSES))
+        ]
+    )
+
+
+@dlt.resource(name="priorities", write_disposition=_DIMENSION, primary_key="id")
+def priorities(ctx: _Context) -> Iterator[list[dict[str, Any]]]:
+    yield from _dimension(
+        [
+            {"id": int(p["id"]), "name": p["name"]}
+            for p in ctx.client.get_json(ctx.client.path(cfg.PRIORITIES))
+        ]
+    )
+
+
+@dlt.resource(name="resolutions", write_disposition=_DIMENSION, primary_key="id")
+def resolutions(ctx: _Context) -> Iterator[list[dict[str, Any]]]:
+    yield from _dimension(
+        [
+            {"id": int(p["id"]), "name": p["name"]}
+            for p in ctx.client.get_json(ctx.client.path(cfg.RESOLUTIONS))
+        ]
+    )
+
+
+@dlt.resource(name="issue_types", write_disposition=_DIMENSION, primary_key="id")
+def issue_types(ctx: _Context) -> Iterator[list[dict[str, Any]]]:
+    yield from _dimension(
+        [
+            {
+                "id": int(t["id"]),
+                "name": t["name"],
+                "is_subtask": bool(t.get("subtask")),
+                "hierarchy_level": t.get("hierarchyLevel"),
+            }
+            for t in ctx.client.get_json(ctx.client.path(cfg.ISSUE_TYPES))
+        ]
+    )
+
+
+@dlt.resource(
+    name="users",
+    write_disposition=_DIMENSION,
+    primary_key="account_id",
+    columns={
+        "email": {"data_type": "text"},
+        "user_name": {"data_type": "text"},
+    },
+)
+def users(ctx: _Context) -> Iterator[list[dict[str, Any]]]:
+    if ctx.cloud:
+        pages = ctx.client.array_pages(ctx.client.path(cfg.USERS_SEARCH))
+    else:
+        pages = ctx.client.array_pages(ctx.client.path(cfg.USERS_SEARCH_DC), {"username": "."})
+    yield from _dimension(
+        [
+            {
+                "account_id": user_id(u),
+                "user_name": u.get("name"),
+                "display_name": u.get("displayName"),
+                "email": u.get("emailAddress"),
+                "is_active": u.get("active"),
+                "account_type": u.get("accountType", "atlassian"),
+                "time_zone": u.get("timeZone"),
+            }
+            for page in pages
+            for u in page
+        ]
+    )
+
+
+@dlt.resource(name="boards", write_disposition=_DIMENSION, primary_key="id")
+def boards(ctx: _Context) -> Iterator[list[dict[str, Any]]]:
+    yield from _dimension(
+        [
+            {
+                "id": int(b["id"]),
+                "name": b.get("name"),
+                "type": b.get("type"),
+                "project_id": (b.get("location") or {}).get("projectId"),
+                "project_key": (b.get("location") or {}).get("projectKey"),
+            }
+            for b in ctx.boards()
+        ]
+    )
+
+
+def _board_sprints(ctx: _Context, board: dict[str, Any]) -> list[dict[str, Any]]:
+    try:
+        return [
+            s
+            for page in ctx.client.offset_pages(cfg.BOARD_SPRINTS.format(board=board["id"]))
+            for s in page
+        ]
+    except JiraRequestError as exc:
+        # Exactly this 400 means "no sprints" (team-managed boards); any other 400 is a bug.
+        if exc.status == 400 and cfg.NO_SPRINTS_MESSAGE in " ".join(exc.messages):
+            return []
+        raise
+
+
+@dlt.resource(
+    name="sprints",
+    write_disposition=_DIMENSION,
+    primary_key="id",
+    columns={
+        "start_at": {"data_type": "timestamp", "timezone": False},
+        "end_at": {"data_type": "timestamp", "timezone": False},
+        "complete_at": {"data_type": "timestamp", "timezone": False},
+        "created_at": {"data_type": "timestamp", "timezone": False},
+    },
+)
+def sprints(ctx: _Context) -> Iterator[list[dict[str, Any]]]:
+    # Fetched every run (sprint state changes without touching issues); written when changed.
+    scrum = [b for b in ctx.boards() if b.get("type") == "scrum"]  # kanban has no sprints
+    seen: set[int] = set()
+    rows = []
+    with _pool(ctx.workers) as pool:
+        thunks = ((lambda b=b: (b, _board_sprints(ctx, b))) for b in scrum)
+        for board, items in _ahead(pool, thunks, ctx.workers):
+            for s in items:
+                if s["id"] in seen:
+                    continue  # a sprint shared by several boards
+                seen.add(s["id"])
+                rows.append(
+                    {
+                        "id": int(s["id"]),
+                        "board_id": int(s.get("originBoardId") or board["id"]),
+                        "name": s.get("name"),
+                        "state": s.get("state"),
+                        "goal": s.get("goal") or None,
+                        "start_at": naive_utc(parse_ts(s.get("startDate"))),
+                        "end_at": naive_utc(parse_ts(s.get("endDate"))),
+                        "complete_at": naive_utc(parse_ts(s.get("completeDate"))),
+                        "created_at": naive_utc(parse_ts(s.get("createdDate"))),
+                    }
+                )
+    yield from _dimension(rows)
+
+
+def _project_versions(ctx: _Context, p: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": int(v["id"]),
+            "project_id": int(v.get("projectId") or p["id"]),
+            "name": v.get("name"),
+            "description": v.get("description") or None,
+            "is_released": bool(v.get("released")),
+            "is_archived": bool(v.get("archived")),
+            "is_overdue": bool(v.get("overdue")),
+            "start_date": date.fromisoformat(v["startDate"]) if v.get("startDate") else None,
+            "release_date": date.fromisoformat(v["releaseDate"]) if v.get("releaseDate") else None,
+        }
+        for page in ctx.client.offset_pages(ctx.client.path(cfg.VERSIONS, project=p["key"]))
+        for v in page
     ]
-    return resources
+
+
+@dlt.resource(
+    name="versions",
+    write_disposition=_DIMENSION,
+    primary_key="id",
+    columns={
+        "start_date": {"data_type": "date"},
+        "release_date": {"data_type": "date"},
+        "description": {"data_type": "text"},
+    },
+)
+def versions(ctx: _Context) -> Iterator[list[dict[str, Any]]]:
+    # Fetched every run (release state changes without touching issues); written when changed.
+    with _pool(ctx.workers) as pool:
+        thunks = ((lambda p=p: _project_versions(ctx, p)) for p in ctx.projects())
+        rows = [row for chunk in _ahead(pool, thunks, ctx.workers) for row in chunk]
+    yield from _dimension(rows)
+
+
+def _project_components(ctx: _Context, p: dict[str, Any]) -> list[dict[str, Any]]:
+    if ctx.cloud:
+        items = [
+            c
+            for page in ctx.client.offset_pages(ctx.client.path(cfg.COMPONENTS, project=p["key"]))
+            for c in page
+        ]
+    else:
+        items = ctx.client.get_json(ctx.client.path(cfg.COMPONENTS_DC, project=p["key"]))
+    return [
+        {
+            "id": int(c["id"]),
+            "project_id": int(c.get("projectId") or p["id"]),
+            "name": c.get("name"),
+            "lead_account_id": user_id(c.get("lead")),
+        }
+        for c in items
+    ]
+
+
+@dlt.resource(
+    name="components",
+    write_disposition=_DIMENSION,
+    primary_key="id",
+    columns={
+        "lead_account_id": {"data_type": "text"},
+    },
+)
+def components(ctx: _Context) -> Iterator[list[dict[str, Any]]]:
+    with _pool(ctx.workers) as pool:
+        thunks = ((lambda p=p: _project_components(ctx, p)) for p in ctx.projects())
+        rows = [row for chunk in _ahead(pool, thunks, ctx.workers) for row in chunk]
+    yield from _dimension(rows)
+
+
+# ---- issues, history, worklogs, census ------------------------------------------------------
+
+
+def _fetch_histories(
+    ctx: _Context,
+    batch: list[tuple[dict[str, Any], dict[str, Any]]],
+) -> dict[int, list[dict[str, Any]]]:
+    """Changelog rows of a batch of issues: bulk fetch on Cloud, embedded (+ fallback) on DC.
+
+    Runs in a worker thread (network only, plus flattening), so the next search pages and
+    batches are fetched while this one downloads.
+    """
+    now = _utcnow()
+    by_issue: dict[int, list[dict[str, Any]]] = {row["id"]: [] for _, row in batch}
+    if ctx.cloud:
+        for issue_id, history in ctx.client.bulk_changelogs([str(row["id"]) for _, row in batch]):
+            by_issue.setdefault(int(issue_id), []).extend(changelog_rows(issue_id, history, now))
+    else:
+        for raw, row in batch:
+            embedded = raw.get("changelog") or {}
+            histories = embedded.get("histories") or []
+            if int(embedded.get("total", len(histories))) > len(histories):
+                histories = list(ctx.client.issue_changelog(raw["id"]))
+            for history in histories:
+                by_issue[row["id"]].extend(changelog_rows(raw["id"], history, now))
+    for raw, _ in batch:
+        # Search embeds one page of comments: a longer thread is read from its own endpoint.
+        embedded = (raw.get("fields") or {}).get("comment")
+        if embedded and int(embedded.get("total") or 0) > len(embedded.get("comments") or []):
+            embedded["comments"] = ctx.client.issue_comments(raw["id"])
+    return by_issue
+
+
+# Tables derived from the issues; each row carries its issue's _extracted_at, so staging can tell
+# a row the latest extraction still saw (current) from one it no longer did (removed).
+_ISSUE_CHILD_TABLES = {
+    "issue_custom_field_values": ["issue_id", "field_id", "value_digest"],
+    "issue_comments": "id",
+    "issue_links": ["id", "issue_id"],
+}
+
+
+def _issue_child_rows(
+    batch: list[tuple[dict[str, Any], dict[str, Any]]],
+    meta: dict[str, tuple[str | None, str | None]],
+) -> dict[str, list[dict[str, Any]]]:
+    """Custom field values, comments and links of a batch of issues."""
+    out: dict[str, list[dict[str, Any]]] = {name: [] for name in _ISSUE_CHILD_TABLES}
+    for raw, row in batch:
+        f = raw.get("fields") or {}
+        at = row["_extracted_at"]
+        for field_id, value in f.items():
+            if field_id.startswith("customfield_"):
+                name, schema_type = meta.get(field_id, (None, None))
+                value_row = custom_value_row(row["id"], field_id, name, schema_type, value, at)
+                if value_row is not None:
+                    out["issue_custom_field_values"].append(value_row)
+        for comment in (f.get("comment") or {}).get("comments") or []:
+            out["issue_comments"].append(comment_row(row["id"], comment, at))
+        for link in f.get("issuelinks") or []:
+            link_out = link_row(row["id"], link, at)
+            if link_out is not None:
+                out["issue_links"].append(link_out)
+    return out
+
+
+def _history_tables(
+    batch: list[tuple[dict[str, Any], dict[str, Any]]],
+    by_issue: dict[int, list[dict[str, Any]]],
+    custom: dict[str, str | None],
+    meta: dict[str, tuple[str | None, str | None]],
+) -> Iterator[Any]:
+    now = _utcnow()
+    for name, rows in _issue_child_rows(batch, meta).items():
+        if rows:
+            yield _table(name, _ISSUE_CHILD_TABLES[name], arrow(name, rows))
+    changes = [c for rows in by_issue.values() for c in rows]
+    field_history = [
+        h
+        for _, row in batch
+        for h in field_history_rows(row, by_issue.get(row["id"], []), custom, now)
+    ]
+    if changes:
+        yield _table("changelog", ["history_id", "item_index"], arrow("changelog", changes))
+    if field_history:
+        yield _table(
+            "issue_field_history",
+            ["issue_id", "field_id", "history_id"],
+            arrow("issue_field_history", field_history),
+        )
+    yield arrow("issues", [row for _, row in batch])
+
+
+@dlt.resource(
+    name="issues",
+    write_disposition="merge",
+    primary_key="id",
+    columns=timestamp_hints("issues"),
+)
+def issues(ctx: _Context) -> Iterator[Any]:
+    """Issues by ``updated`` per project (epoch-ms JQL, overlap window), with full history.
+
+    Every custom field the site has *this run* is requested, so a field added since the last
+    run is picked up by the next incremental read, with no full reload.
+    """
+    state = dlt.current.resource_state()
+    cursors: dict[str, int] = state.setdefault("cursors", {})
+    for name, key in _ISSUE_CHILD_TABLES.items():
+        if not _table_exists(name):
+            yield _table(name, key)  # exists before the first value, comment or link
+    custom = ctx.custom_fields()
+    meta = ctx.custom_field_meta()
+    fields = list(cfg.ISSUE_SYSTEM_FIELDS) + sorted(
+        set(meta) | {fid for fid in custom.values() if fid}
+    )
+    page_size = min(
+        ctx.settings.page_size, cfg.SEARCH_PAGE_SIZE if ctx.cloud else cfg.DC_SEARCH_PAGE_SIZE
+    )
+    expand = None if ctx.cloud else "changelog"
+
+    def first_page(pid: str) -> tuple[Iterator[list[dict[str, Any]]], list[dict[str, Any]]]:
+        # The first page of each project is fetched ahead in the pool (most incremental runs
+        # need only that page); later pages continue the same generator in this thread.
+        since = cursors.get(pid)
+        since = since - ctx.overlap_ms if since is not None else _date_ms(ctx.settings.start_date)
+        jql = f"project = {pid}"
+        if since is not None:
+            jql += f" AND updated >= {since}"
+        jql += " ORDER BY updated ASC"
+        pages = ctx.client.search(jql, fields, page_size=page_size, expand=expand)
+        return pages, next(pages, [])
+
+    def history_batches(pool: ThreadPoolExecutor | None) -> Iterator[Any]:
+        batch: list[tuple[dict[str, Any], dict[str, Any]]] = []
+        pids = [str(p["id"]) for p in ctx.projects()]
+        thunks = ((lambda pid=pid: (pid, *first_page(pid))) for pid in pids)
+        for pid, pages, first in _ahead(pool, thunks, max(1, ctx.workers - 2)):
+            top = cursors.get(pid)
+            for page in _chain_first(first, pages):
+                now = _utcnow()
+                for raw in page:
+                    row = issue_row(raw, custom, now)
+                    batch.append((raw, row))
+                    if row["updated_ms"] is not None:
+                        top = row["updated_ms"] if top is None else max(top, row["updated_ms"])
+                    if len(batch) == cfg.CHANGELOG_BATCH:
+                        # Exactly one bulkfetch call's worth: a larger batch costs a 2nd call.
+                        yield batch
+                        batch = []
+            if top is not None:
+                new_cursors[pid] = top
+        if batch:
+            yield batch
+
+    new_cursors: dict[str, int] = {}
+    # Requests in flight never exceed ``concurrency``: this thread pages the searches, one
+    # background thread downloads changelog batches (at most two batches in memory: one
+    # downloading while the next is assembled) and the rest fetch first pages ahead. Two
+    # pools, so a batch waiting on its changelogs cannot starve the searches feeding the next.
+    changelog_workers = 1 if ctx.workers >= 2 else 0
+    search_workers = ctx.workers - 1 - changelog_workers
+    with _pool(search_workers) as search_pool, _pool(changelog_workers) as changelog_pool:
+        thunks = ((lambda b=b: (b, _fetch_histories(ctx, b))) for b in history_batches(search_pool))
+        for batch, by_issue in _ahead(changelog_pool, thunks, 2):
+            yield from _history_tables(batch, by_issue, custom, meta)
+    # Only now: a failure above leaves every cursor where the last complete load put it.
+    cursors.update(new_cursors)
+
+
+@dlt.resource(
+    name="worklogs",
+    write_disposition="merge",
+    primary_key="id",
+    columns=timestamp_hints("worklogs"),
+)
+def worklogs(ctx: _Context) -> Iterator[Any]:
+    """Global incremental worklogs (``worklog/updated`` + ``list``) and tombstones (``deleted``)."""
+    state = dlt.current.resource_state()
+    if not _table_exists("worklogs_deleted"):
+        yield _table("worklogs_deleted", "worklog_id")  # exists before the first deletion
+    start = _date_ms(ctx.settings.start_date) or 0
+    results: dict[str, int] = {}
+    for kind in ("updated", "deleted"):
+        previous = state.get(f"{kind}_until")
+        since = max(0, previous - ctx.overlap_ms) if previous is not None else start
+        until = previous if previous is not None else start
+        for values, page_until in ctx.client.worklog_changes(kind, since):
+            until = max(until, page_until)
+            if not values:
+                continue
+            now = _utcnow()
+            if kind == "updated":
+                bodies = ctx.client.worklogs_by_ids([int(v["worklogId"]) for v in values])
+                yield arrow("worklogs", [worklog_row(w, now) for w in bodies])
+            else:
+                rows = [
+                    {
+                        "worklog_id": int(v["worklogId"]),
+                        "deleted_at": parse_ts(v["updatedTime"]),
+                        "_extracted_at": now,
+                    }
+                    for v in values
+                ]
+                yield _table("worklogs_deleted", "worklog_id", arrow("worklogs_deleted", rows))
+        results[kind] = until
+    for kind, until in results.items():
+        state[f"{kind}_until"] = until
+
+
+@dlt.resource(
+    name="issue_census",
+    write_disposition="merge",
+    primary_key="issue_id",
+    columns=timestamp_hints("issue_census"),
+)
+def issue_census(ctx: _Context) -> Iterator[Any]:
+    """Id-only census per project; staging marks issues missing from the latest run deleted."""
+    # Both tables exist from the first run on, so staging can always read them.
+    for name, key in (
+        ("issue_census", "issue_id"),
+        ("issue_census_runs", ["census_run_id", "project_id"]),
+    ):
+        if not _table_exists(name):
+            yield _table(name, key)
+    if not ctx.settings.reconcile:
+        return
+    state = dlt.current.resource_state()
+    counts: dict[str, int] = state.setdefault("counts", {})
+    run_id = _utcnow().strftime("%Y%m%dT%H%M%S.%fZ")
+    page_size = cfg.CENSUS_PAGE_SIZE if ctx.cloud else cfg.DC_CENSUS_PAGE_SIZE
+    runs = []
+    new_counts: dict[str, int] = {}
+    for project in ctx.projects():
+        pid = int(project["id"])
+        census_at = _utcnow()
+        ids = [
+            int(i["id"])
+            for page in ctx.client.search(f"project = {pid}", ["id"], page_size=page_size)
+            for i in page
+        ]
+        previous = counts.get(str(pid))
+        if previous and len(ids) < previous * (1 - ctx.settings.mass_delete_ratio):
+            raise JiraError(
+                f"Jira census of project {project['key']} found {len(ids)} issues, the previous "
+                f"found {previous}: refusing to mark so many deleted (mass_delete_ratio="
+                f"{ctx.settings.mass_delete_ratio}). Check the sync account's permissions."
+            )
+        new_counts[str(pid)] = len(ids)
+        if ids:
+            yield arrow(
+                "issue_census",
+                [
+                    {
+                        "issue_id": i,
+                        "project_id": pid,
+                        "census_run_id": run_id,
+                        "seen_at": census_at,
+                    }
+                    for i in ids
+                ],
+            )
+        runs.append(
+            {
+                "census_run_id": run_id,
+                "project_id": pid,
+                "census_at": census_at,
+                "issue_count": len(ids),
+            }
+        )
+    if runs:
+        yield _table(
+            "issue_census_runs",
+            ["census_run_id", "project_id"],
+            arrow("issue_census_runs", runs),
+        )
+    counts.update(new_counts)
+
+
+# ---- the source ----------------------------------------------------------------------------
+
+
+def jira_resources(settings: JiraSettings) -> list[DltResource]:
+    """The Jira resources for ``settings`` (no I/O until they are iterated): the table of contents."""
+    ctx = _Context(settings)
+    return [
+        # dimensions: fetched every run, rewritten only when changed
+        projects(ctx),
+        fields(ctx),
+        field_contexts(ctx),
+        field_options(ctx),
+        field_roles(ctx),
+        statuses(ctx),
+        priorities(ctx),
+        resolutions(ctx),
+        issue_types(ctx),
+        users(ctx),
+        boards(ctx),
+        sprints(ctx),
+        versions(ctx),
+        components(ctx),
+        # facts: incremental, merged on Jira ids
+        issues(ctx),
+        worklogs(ctx),
+        issue_census(ctx),
+    ]
 
 
 @dlt.source(name="jira", max_table_nesting=0)
@@ -760,6 +986,7 @@ def jira_source(
     backoff_base_seconds: float = 0.5,
     mass_delete_ratio: float = 0.5,
     concurrency: int = 4,
+    field_roles: dict[str, str] | None = None,
 ) -> list[DltResource]:
     """The Jira dlt source (config under ``sources.jira``; secrets ``SOURCES__JIRA__*``).
 
@@ -781,6 +1008,7 @@ def jira_source(
         backoff_base_seconds: first backoff ceiling on 5xx without ``Retry-After``.
         mass_delete_ratio: largest share of a project's issues one census may find missing.
         concurrency: requests in flight at once (1 to 5; Atlassian advises 3-5).
+        field_roles: PMO role -> custom field name or id (``[sources.jira.field_roles]``).
 
     Returns:
         The resources; nothing is requested until they are iterated.
@@ -803,5 +1031,6 @@ def jira_source(
         backoff_base_seconds=backoff_base_seconds,
         mass_delete_ratio=mass_delete_ratio,
         concurrency=concurrency,
+        field_roles=dict(field_roles or {}),
     )
     return jira_resources(settings)

@@ -356,6 +356,20 @@ class JiraClient:
         ):
             yield from page
 
+    def issue_comments(self, issue_id: str) -> list[dict[str, Any]]:
+        """Every comment of one issue, oldest first (``issue/{id}/comment``, startAt paging)."""
+        path = self.path(cfg.ISSUE_COMMENTS, issue=issue_id)
+        out: list[dict[str, Any]] = []
+        while True:
+            page = self.get_json(
+                path,
+                {"startAt": len(out), "maxResults": cfg.COMMENT_PAGE_SIZE, "orderBy": "created"},
+            )
+            comments = page.get("comments") or []
+            out.extend(comments)
+            if not comments or len(out) >= int(page.get("total") or 0):
+                return out
+
     def worklog_changes(
         self, kind: str, since_ms: int
     ) -> Iterator[tuple[list[dict[str, Any]], int]]:

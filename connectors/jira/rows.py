@@ -6,6 +6,8 @@ a colon, in the API user's zone), sprints use ``...Z`` and the bulk changelog ma
 
 from __future__ import annotations
 
+import hashlib
+import json
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -120,8 +122,91 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("issue_count", pa.int64()),
         ]
     ),
+    # One row per (issue, custom field, distinct value): a value seen again only refreshes
+    # _extracted_at, a new value adds a row, so the table keeps every value ever seen.
+    "issue_custom_field_values": pa.schema(
+        [
+            ("issue_id", pa.int64()),
+            ("field_id", pa.string()),
+            ("value_digest", pa.string()),
+            ("field_name", pa.string()),  # the name when extracted (renames keep history)
+            ("schema_type", pa.string()),
+            ("value_type", pa.string()),  # text|number|date|datetime|option|user|array|json
+            ("value_text", pa.string()),  # display text of any type
+            ("value_number", pa.float64()),
+            ("value_date", pa.date32()),
+            ("value_timestamp", TS),
+            ("value_option_id", pa.string()),
+            ("value_option", pa.string()),
+            ("value_user_account_id", pa.string()),
+            ("value_json", pa.string()),  # arrays (and unknown objects) as JSON
+            ("_extracted_at", TS),
+        ]
+    ),
+    "issue_comments": pa.schema(
+        [
+            ("id", pa.int64()),
+            ("issue_id", pa.int64()),
+            ("author_account_id", pa.string()),
+            ("update_author_account_id", pa.string()),
+            ("body_text", pa.string()),
+            ("created_at", TS),
+            ("updated_at", TS),
+            ("_extracted_at", TS),
+        ]
+    ),
+    # A link appears on both of its issues (once outward, once inward): one row per side.
+    "issue_links": pa.schema(
+        [
+            ("id", pa.int64()),
+            ("issue_id", pa.int64()),
+            ("direction", pa.string()),  # outward | inward (seen from issue_id)
+            ("link_type_id", pa.int64()),
+            ("link_type_name", pa.string()),
+            ("relation", pa.string()),  # e.g. "blocks", "is blocked by"
+            ("linked_issue_id", pa.int64()),
+            ("linked_issue_key", pa.string()),
+            ("_extracted_at", TS),
+        ]
+    ),
 }
 
+
+# Dimensions that must exist even when empty (no roles configured, Data Center: no contexts).
+SCHEMAS.update(
+    {
+        "field_contexts": pa.schema(
+            [
+                ("field_id", pa.string()),
+                ("context_id", pa.string()),
+                ("name", pa.string()),
+                ("description", pa.string()),
+                ("is_global_context", pa.bool_()),
+                ("is_any_issue_type", pa.bool_()),
+            ]
+        ),
+        "field_options": pa.schema(
+            [
+                ("field_id", pa.string()),
+                ("context_id", pa.string()),
+                ("option_id", pa.string()),
+                ("value", pa.string()),
+                ("parent_option_id", pa.string()),
+                ("is_disabled", pa.bool_()),
+            ]
+        ),
+        "field_roles": pa.schema(
+            [
+                ("role", pa.string()),
+                ("configured_as", pa.string()),
+                ("field_id", pa.string()),
+                ("field_name", pa.string()),
+                ("schema_type", pa.string()),
+                ("status", pa.string()),
+            ]
+        ),
+    }
+)
 
 # Primary-key columns are NOT NULL, matching the hints dlt derives from ``primary_key``.
 PRIMARY_KEYS: dict[str, tuple[str, ...]] = {
@@ -132,6 +217,12 @@ PRIMARY_KEYS: dict[str, tuple[str, ...]] = {
     "worklogs_deleted": ("worklog_id",),
     "issue_census": ("issue_id",),
     "issue_census_runs": ("census_run_id", "project_id"),
+    "issue_custom_field_values": ("issue_id", "field_id", "value_digest"),
+    "issue_comments": ("id",),
+    "issue_links": ("id", "issue_id"),
+    "field_contexts": ("field_id", "context_id"),
+    "field_options": ("field_id", "context_id", "option_id"),
+    "field_roles": ("role",),
 }
 for _name, _keys in PRIMARY_KEYS.items():
     _schema = SCHEMAS[_name]
@@ -409,6 +500,148 @@ def worklog_row(wl: dict[str, Any], extracted_at: datetime) -> dict[str, Any]:
         "comment": adf_text(wl.get("comment")),
         "created_at": parse_ts(wl.get("created")),
         "updated_at": parse_ts(wl.get("updated")),
+        "_extracted_at": extracted_at,
+    }
+
+
+# ---- custom fields, comments, links -----------------------------------------------------------
+
+# Schema type of a field -> the typed column its values land in.
+VALUE_TYPES = {
+    "string": "text",
+    "number": "number",
+    "date": "date",
+    "datetime": "datetime",
+    "option": "option",
+    "option-with-child": "option",
+    "user": "user",
+    "array": "array",
+}
+
+
+def _display(value: Any) -> str | None:
+    """The text a person sees for one Jira value (option, user, sprint, team, version...)."""
+    if value is None:
+        return None
+    if isinstance(value, dict):
+        if value.get("type") == "doc":
+            return adf_text(value)
+        for key in ("value", "displayName", "name", "title", "key", "id"):
+            if value.get(key) is not None:
+                text = str(value[key])
+                child = value.get("child")
+                return f"{text} / {_display(child)}" if isinstance(child, dict) else text
+        return json.dumps(value, sort_keys=True)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _scalar(value: Any) -> Any:
+    """An array element reduced to what identifies it (option value, account id, name)."""
+    if isinstance(value, dict):
+        if value.get("accountId") or (value.get("key") and value.get("displayName")):
+            return user_id(value)
+        return _display(value)
+    return value
+
+
+def custom_value_row(
+    issue_id: int,
+    field_id: str,
+    field_name: str | None,
+    schema_type: str | None,
+    value: Any,
+    extracted_at: datetime,
+) -> dict[str, Any] | None:
+    """One typed ``issue_custom_field_values`` row, or None for an empty value.
+
+    The type follows the field's schema; a value that does not fit it (a field whose type
+    changed between the metadata read and the issue read) falls back to what it looks like.
+    """
+    if value is None or value == [] or value == "":
+        return None
+    row: dict[str, Any] = {
+        "issue_id": issue_id,
+        "field_id": field_id,
+        "field_name": field_name,
+        "schema_type": schema_type,
+        "value_text": _display(value) if not isinstance(value, list) else None,
+        "_extracted_at": extracted_at,
+    }
+    kind = VALUE_TYPES.get(schema_type or "", "json")
+    if isinstance(value, list):
+        kind = "array"
+    elif kind == "number" and not isinstance(value, int | float):
+        kind = "text"
+    elif kind in ("option", "user") and not isinstance(value, dict):
+        kind = "text"
+    elif kind == "text" and isinstance(value, dict) and value.get("type") != "doc":
+        kind = "option" if "value" in value else "json"
+    elif kind == "json" and isinstance(value, int | float) and not isinstance(value, bool):
+        kind = "number"
+    elif kind == "json" and isinstance(value, str):
+        kind = "text"
+    try:
+        if kind == "number":
+            row["value_number"] = float(value)
+        elif kind == "date":
+            row["value_date"] = date.fromisoformat(str(value)[:10])
+        elif kind == "datetime":
+            row["value_timestamp"] = parse_ts(value)
+        elif kind == "option":
+            row["value_option_id"] = _str(value.get("id"))
+            row["value_option"] = _display(value)
+        elif kind == "user":
+            row["value_user_account_id"] = user_id(value)
+        elif kind == "array":
+            items = [_scalar(v) for v in value]
+            row["value_json"] = json.dumps(items, default=str)
+            row["value_text"] = ", ".join(str(v) for v in items if v is not None)
+        elif kind == "json":
+            row["value_json"] = json.dumps(value, sort_keys=True, default=str)
+    except (TypeError, ValueError):
+        kind = "text"  # unparseable for its declared type: keep the text, never fail the run
+    row["value_type"] = kind
+    digest_of = [kind, row["value_text"], row.get("value_json"), row.get("value_option_id")]
+    row["value_digest"] = hashlib.sha1(
+        json.dumps(digest_of, default=str).encode(), usedforsecurity=False
+    ).hexdigest()[:16]
+    return row
+
+
+def comment_row(issue_id: int, comment: dict[str, Any], extracted_at: datetime) -> dict[str, Any]:
+    return {
+        "id": int(comment["id"]),
+        "issue_id": issue_id,
+        "author_account_id": user_id(comment.get("author")),
+        "update_author_account_id": user_id(comment.get("updateAuthor")),
+        "body_text": adf_text(comment.get("body")),
+        "created_at": parse_ts(comment.get("created")),
+        "updated_at": parse_ts(comment.get("updated")),
+        "_extracted_at": extracted_at,
+    }
+
+
+def link_row(issue_id: int, link: dict[str, Any], extracted_at: datetime) -> dict[str, Any] | None:
+    link_type = link.get("type") or {}
+    if link.get("outwardIssue"):
+        direction, other, relation = "outward", link["outwardIssue"], link_type.get("outward")
+    elif link.get("inwardIssue"):
+        direction, other, relation = "inward", link["inwardIssue"], link_type.get("inward")
+    else:
+        return None
+    return {
+        "id": int(link["id"]),
+        "issue_id": issue_id,
+        "direction": direction,
+        "link_type_id": _int(link_type.get("id")),
+        "link_type_name": link_type.get("name"),
+        "relation": relation,
+        "linked_issue_id": _int(other.get("id")),
+        "linked_issue_key": other.get("key"),
         "_extracted_at": extracted_at,
     }
 

@@ -27,6 +27,9 @@ WORKLOG_DELETED = "/rest/api/{v}/worklog/deleted"
 WORKLOG_LIST = "/rest/api/{v}/worklog/list"
 USERS_SEARCH = "/rest/api/{v}/users/search"  # Cloud
 USERS_SEARCH_DC = "/rest/api/{v}/user/search"  # Data Center (needs username=)
+FIELD_CONTEXTS = "/rest/api/{v}/field/{field}/context"  # Cloud, paginated
+FIELD_OPTIONS = "/rest/api/{v}/field/{field}/context/{context}/option"  # Cloud, paginated
+ISSUE_COMMENTS = "/rest/api/{v}/issue/{issue}/comment"  # only when the embedded page is short
 BOARDS = "/rest/agile/1.0/board"
 BOARD_SPRINTS = "/rest/agile/1.0/board/{board}/sprint"
 
@@ -41,6 +44,24 @@ CHANGELOG_PAGE_SIZE = 10000  # histories per bulkfetch page
 WORKLOG_LIST_BATCH = 1000
 OFFSET_PAGE_SIZE = 50
 USERS_PAGE_SIZE = 1000
+COMMENT_PAGE_SIZE = 5000  # issue/{id}/comment maxResults cap
+OPTIONS_PAGE_SIZE = 100  # field/{id}/context/{ctx}/option cap
+
+# PMO roles a site's custom fields can play (``[sources.jira.field_roles]``, role -> name or id).
+# Staging exposes one column per role; the PMO schema uses them as described.
+FIELD_ROLES = {
+    "finance_code": "finance project code: crosswalk Jira project -> finance budgets",
+    "cost_center": "cost center of the work",
+    "risk_probability": "RAID probability score (number, or an option like '3 - Possible')",
+    "risk_impact": "RAID impact score (number, or an option like '4 - Major')",
+    "target_start": "planned start date",
+    "target_end": "planned end date",
+    "decision_owner": "owner of a decision (user field)",
+    "mitigation": "mitigation or response plan of a RAID item",
+    "raid_category": "RAID type of an issue whose issue type does not say (Decision, ...)",
+}
+# Schema types whose values are options, i.e. fields with contexts and option lists.
+OPTION_SCHEMA_TYPES = ("option", "option-with-child")
 
 # Custom fields are found by their schema type first, then by name (overridable per site).
 CUSTOM_FIELD_TYPES = {
@@ -71,6 +92,8 @@ ISSUE_SYSTEM_FIELDS = (
     "components",
     "fixVersions",
     "description",
+    "issuelinks",
+    "comment",
 )
 
 NO_SPRINTS_MESSAGE = "The board does not support sprints"
@@ -103,6 +126,10 @@ class JiraSettings:
             the previous census stops the run instead of marking them deleted.
         concurrency: requests in flight at once (per-project dimensions, first search pages,
             changelog batches); 1 disables threads; capped at ``MAX_CONCURRENCY``.
+        field_roles: ``[sources.jira.field_roles]``: PMO role -> custom field name or id, e.g.
+            ``{"finance_code": "Project Code", "risk_probability": "customfield_10071"}``.
+            Roles are listed in ``FIELD_ROLES``; an unknown role is a configuration error, a
+            field the site does not have is a warning (its column stays empty).
     """
 
     base_url: str
@@ -123,6 +150,7 @@ class JiraSettings:
     backoff_base_seconds: float = 0.5
     mass_delete_ratio: float = 0.5
     concurrency: int = 4
+    field_roles: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.deployment not in ("cloud", "datacenter"):
@@ -132,6 +160,22 @@ class JiraSettings:
         self.base_url = self.base_url.rstrip("/")
         self.projects = tuple(self.projects)
         self.concurrency = max(1, min(int(self.concurrency), MAX_CONCURRENCY))
+        self.field_roles = dict(self.field_roles or {})
+        unknown = sorted(set(self.field_roles) - set(FIELD_ROLES))
+        if unknown:
+            from pmo_hub.config import ConfigError
+
+            raise ConfigError(
+                f"unknown Jira field role(s) in [sources.jira.field_roles]: {', '.join(unknown)}; "
+                f"known roles: {', '.join(FIELD_ROLES)}"
+            )
+        empty = sorted(k for k, v in self.field_roles.items() if not str(v or "").strip())
+        if empty:
+            from pmo_hub.config import ConfigError
+
+            raise ConfigError(
+                f"[sources.jira.field_roles] {', '.join(empty)} must name a field (name or id)"
+            )
 
     def __repr__(self) -> str:  # keep secrets out of logs and tracebacks
         return (

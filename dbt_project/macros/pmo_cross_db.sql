@@ -80,3 +80,13 @@
 {% macro pmo_bool_or(expr) -%}
     bool_or({{ expr }})
 {%- endmacro %}
+
+{#- The number a text starts with ('3 - Possible' -> 3, ' 12.5 EUR' -> 12.5), else null. Jira
+    sites often keep scores as select options whose labels lead with the number. -#}
+{% macro pmo_leading_number(expr) -%}
+    {%- if pmo_in_dbt() and target.type == 'postgres' -%}
+        cast(substring({{ expr }} from '^\s*([0-9]+(?:\.[0-9]+)?)') as decimal(18, 4))
+    {%- else -%}
+        cast(nullif(regexp_extract({{ expr }}, '^\s*([0-9]+(\.[0-9]+)?)', 1), '') as decimal(18, 4))
+    {%- endif -%}
+{%- endmacro %}

@@ -39,6 +39,7 @@ from sandbox.http import (
     SandboxServer,
     json_response,
 )
+from sandbox.jira.site_routes import SiteRoutes
 from sandbox.jira.world import (
     EPIC,
     ISSUE_TYPES,
@@ -93,6 +94,11 @@ SYSTEM_FIELDS: list[tuple[str, str, dict[str, Any]]] = [
     ("description", "Description", {"type": "string", "system": "description"}),
     ("worklog", "Log Work", {"type": "array", "items": "worklog", "system": "worklog"}),
     ("comment", "Comment", {"type": "comments-page", "system": "comment"}),
+    (
+        "issuelinks",
+        "Linked Issues",
+        {"type": "array", "items": "issuelinks", "system": "issuelinks"},
+    ),
 ]
 CUSTOM_FIELDS: list[tuple[str, str, dict[str, Any]]] = [
     (
@@ -344,7 +350,7 @@ def _split_fields(values: Iterable[str] | None) -> list[str] | None:
     return out
 
 
-class JiraSandbox:
+class JiraSandbox(SiteRoutes):
     """A running sandbox Jira. Use as a context manager or call :meth:`stop`."""
 
     def __init__(
@@ -444,6 +450,7 @@ class JiraSandbox:
             *self._directory_routes(api),
             ("GET", "/rest/agile/1.0/board", self._boards, True),
             ("GET", r"/rest/agile/1.0/board/(?P<board>\d+)/sprint", self._sprints, True),
+            *self._site_routes(api),  # custom fields, comments, links (site_routes.py)
         ]
         if self.mode == "cloud":
             routes += [
@@ -674,14 +681,15 @@ class JiraSandbox:
             if f.startswith("-"):
                 continue
             if f == "*all":
-                include.extend(ALL_FIELD_IDS)
+                include.extend(ALL_FIELD_IDS + self._site_field_ids())
             elif f == "*navigable":
                 include.extend(x for x in ALL_FIELD_IDS if x not in NON_NAVIGABLE)
+                include.extend(self._site_field_ids())
             elif f in ("id",):
                 continue
             elif f == "key":
                 include.append("__key__")
-            elif f in ALL_FIELD_IDS:
+            elif f in ALL_FIELD_IDS or f in self._site_field_ids():
                 include.append(f)
         if not include:
             return None if fields == ["id"] else []
@@ -779,7 +787,9 @@ class JiraSandbox:
                 "worklogs": [self.worklog_json(x, version) for x in logs[:20]],
             }
         if name == "comment":
-            return {"comments": [], "maxResults": 0, "total": 0, "startAt": 0}
+            return self._comment_field(issue, version)
+        if name == "issuelinks":
+            return self._issuelinks_field(issue, version)
         if name == STORY_POINTS_FIELD:
             return issue.story_points
         if name == SPRINT_FIELD:
@@ -793,7 +803,7 @@ class JiraSandbox:
             return {"id": team.id, "name": team.name, "title": team.name, "isShared": True}
         if name == LEGACY_POINTS_FIELD:
             return None
-        return None
+        return self._site_field(issue, name, version)
 
     def sprint_json(self, s: Any, *, short: bool = False) -> dict[str, Any]:
         body: dict[str, Any] = {
@@ -931,7 +941,7 @@ class JiraSandbox:
 
     def _fields(self, request: SandboxRequest) -> SandboxResponse:
         out = []
-        for fid, name, schema in SYSTEM_FIELDS + CUSTOM_FIELDS:
+        for fid, name, schema in SYSTEM_FIELDS + CUSTOM_FIELDS + self._site_field_defs():
             custom = fid.startswith("customfield_")
             out.append(
                 {

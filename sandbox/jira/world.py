@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import random
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
+from sandbox.jira.site import generate_site
 from sandbox.portfolio import Manifest, Person, PlantedFault, Portfolio, Project
 
 DAY_MS = 86_400_000
@@ -290,6 +292,8 @@ class JiraWorld:
     next_history_id: int = 0
     next_worklog_id: int = 0
     ticks: int = 0
+    # Custom fields, comments and links (sandbox.jira.site.JiraSite), generated last.
+    site: Any = None
     _dirty: set[int] = field(default_factory=set)
     # Worklog ids per (author, UTC work date), built on the first tick and kept up to date by it,
     # so re-deriving the person-day faults after a tick only looks at the days it touched.
@@ -346,6 +350,7 @@ class JiraWorld:
         change_fraction: float = 0.01,
         spread: timedelta | None = None,
         worklog_fraction: float | None = None,
+        drift: Sequence[Mapping[str, Any]] = (),
     ) -> dict[str, int]:
         """Advance the clock and edit, create and delete issues and worklogs.
 
@@ -357,6 +362,10 @@ class JiraWorld:
             worklog_fraction: share of worklogs edited (creates and deletes scale with it);
                 default ``change_fraction``; 0 leaves worklogs alone. Every worklog change also
                 bumps its issue's ``updated`` (as Jira does), so it re-surfaces that issue.
+            drift: custom-field changes applied in this tick, each ``{"op": ...}`` with op
+                ``add_field`` (name, kind, fill_fraction, options), ``remove_field`` (field),
+                ``rename_field`` (field, name), ``change_type`` (field, kind) or
+                ``change_values`` (field, fraction); ``field`` is an id or a name.
 
         Returns:
             Counts of what changed, e.g. ``{"issues_updated": 4, "issues_deleted": 1, ...}``.
@@ -403,10 +412,11 @@ class JiraWorld:
             self._edit_issue(issue, rng, t)
             touched.add(issue_id)
             counts["issues_updated"] += 1
+        created: list[int] = []
         for _ in range(max(1, n_change // 5)):
             project = rng.choice([p for p in self.projects if p.category_name is not None])
             t = when(self.now_ms)
-            self._create_issue(project, rng, t)
+            created.append(self._create_issue(project, rng, t).id)
             counts["issues_created"] += 1
         # Parents stay: Jira would delete their sub-tasks too, which this sandbox does not model.
         parents = {i.parent_id for i in self.live_issues() if i.parent_id is not None}
@@ -415,6 +425,16 @@ class JiraWorld:
             self._delete_issue(issue_id, when(self.now_ms))
             counts["issues_deleted"] += 1
 
+        if self.site is not None:
+            # Its own random stream: the edits above stay what they were before the site existed.
+            site_rng = random.Random(
+                f"{self.portfolio.seed}:{self.portfolio.tier}:site:{self.ticks}"
+            )
+            created = [i for i in created if i in self.issues]
+            counts.update(self.site.on_tick(self, site_rng, touched, created, when))
+            for op in drift:
+                apply_drift(self, op, site_rng, when(self.now_ms))
+                counts["fields_drifted"] = counts.get("fields_drifted", 0) + 1
         if worklog_fraction is None:
             worklog_fraction = change_fraction
         if worklog_fraction > 0:
@@ -544,6 +564,8 @@ class JiraWorld:
         self.issue_by_key.pop(issue.key, None)
         self.deleted_issues[issue_id] = t
         self.revision += 1
+        if self.site is not None:
+            self.site.on_delete(issue_id)
         # Jira deletes an issue's worklogs with it; they show up in worklog/deleted.
         for wid in self.worklogs_by_issue.pop(issue_id, []):
             self._touch_worklog(self.worklogs.pop(wid), removed=True)
@@ -1048,7 +1070,42 @@ def generate_jira(portfolio: Portfolio) -> JiraWorld:
     _generate_worklogs(world, rng)
     world.__post_init__()
     _plant_derived_faults(world)
+    world.site = generate_site(world)
     return world
+
+
+def apply_drift(
+    world: JiraWorld, op: Mapping[str, Any], rng: random.Random, t: int
+) -> dict[str, Any]:
+    """Apply one custom-field drift operation (see :meth:`JiraWorld.tick`)."""
+    site = world.site
+    kind = op.get("op")
+    if kind == "add_field":
+        cf = site.add_field(
+            world,
+            op["name"],
+            op.get("kind", "text"),
+            fill_fraction=float(op.get("fill_fraction", 0.3)),
+            options=tuple(op.get("options") or ()),
+            rng=rng,
+            t=t,
+        )
+    elif kind == "remove_field":
+        cf = site.remove_field(op["field"])
+    elif kind == "rename_field":
+        cf = site.rename_field(op["field"], op["name"])
+    elif kind == "change_type":
+        cf = site.change_type(world, op["field"], op["kind"], t)
+    elif kind == "change_values":
+        site.change_values(world, op["field"], float(op.get("fraction", 0.2)), rng, t)
+        cf = site._find(op["field"])
+    else:
+        raise ValueError(
+            f"unknown drift op {kind!r}: add_field, remove_field, rename_field, change_type, "
+            "change_values"
+        )
+    world.revision += 1
+    return {"op": kind, "field": cf.id, "name": cf.name, "kind": cf.kind}
 
 
 def _jira_project(
@@ -1230,8 +1287,15 @@ def _worklog_faults(world: JiraWorld, wl: Worklog) -> list[PlantedFault]:
     return faults
 
 
-def _issue_faults(issue: Issue) -> list[PlantedFault]:
-    if issue.type_id in (RISK, ISSUE) and issue.assignee is None and not issue.is_done:
+def _issue_faults(issue: Issue, site: Any = None) -> list[PlantedFault]:
+    # A RAID item: a Risk or Issue, or (with the sandbox's field roles) a task whose RAID
+    # Category field says so; its owner is the assignee, else the Decision Owner field.
+    raid = issue.type_id in (RISK, ISSUE)
+    owner = issue.assignee
+    if site is not None and not raid:
+        raid, decision_owner = site.raid_flags(issue.id)
+        owner = owner or decision_owner
+    if raid and owner is None and not issue.is_done:
         return [PlantedFault("GV-08", "jira", "issue", issue.key, "RAID item without owner")]
     return []
 
@@ -1246,7 +1310,7 @@ def _plant_derived_faults(world: JiraWorld, manifest: Manifest | None = None) ->
     for wl in sorted(world.worklogs.values(), key=lambda w: w.id):
         found += _worklog_faults(world, wl)
     for issue in sorted(world.issues.values(), key=lambda i: i.id):
-        found += _issue_faults(issue)
+        found += _issue_faults(issue, world.site)
     for fault in found:
         manifest.plant(fault.rule_id, fault.system, fault.entity, fault.key, fault.detail)
 
@@ -1284,7 +1348,9 @@ def _rederive_touched_faults(world: JiraWorld, touched_issues: set[int]) -> None
                 issue_ids.add(world.issue_by_key[fault.key])
     for issue_id in issue_ids:
         if issue_id in world.issues:
-            kept.update(((f.rule_id, f.key), f) for f in _issue_faults(world.issues[issue_id]))
+            kept.update(
+                ((f.rule_id, f.key), f) for f in _issue_faults(world.issues[issue_id], world.site)
+            )
 
     # The order of a full derivation: person days, then worklogs, then issues.
     rank = {"TS-03": 0, "TS-11": 1, "TS-04": 0, "TS-05": 1}

@@ -94,6 +94,7 @@ def load_all(sandbox: Any, destination: Any, pipelines_dir: Path) -> None:
             email=settings["jira"]["email"],
             api_token=secrets["PMO_HUB_JIRA_API_TOKEN"],
             verify=settings["jira"]["verify"],
+            field_roles=settings["jira"]["field_roles"],
         ),
         "planner": PlannerSettings(
             tenant_id=settings["planner"]["tenant_id"],

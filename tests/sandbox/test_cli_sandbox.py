@@ -333,6 +333,36 @@ def test_tick_advances_the_world_clock(sandbox_up: UpProcess) -> None:
 
 
 @UP_GROUP
+def test_tick_drifts_jira_custom_fields(sandbox_up: UpProcess) -> None:
+    up = sandbox_up
+    config = tomllib.loads((up.directory / "pmo-hub.sandbox.toml").read_text(encoding="utf-8"))
+    assert config["sources"]["jira"]["field_roles"]["finance_code"] == "Project Code"
+    result = _cli(
+        "sandbox", "tick", "--dir", str(up.directory),
+        "--add-field", "Vendor:select",
+        "--rename-field", "Cost Center=Cost Centre",
+        "--retype-field", "Risk Probability=number",
+        "--remove-field", "Affected Regions",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    drift = json.loads(result.stdout)["jira_drift"]
+    assert [(d["op"], d.get("name") or d.get("to")) for d in drift] == [
+        ("add", "Vendor"),
+        ("rename", "Cost Centre"),
+        ("retype", "number"),
+        ("remove", "Affected Regions"),
+    ]
+    url = up.printed(r"^Jira \(Cloud, HTTPS\):\s+(https://localhost:\d+)\s")
+    auth = (up.printed(r"email (\S+)$"), up.printed(r"^  export PMO_HUB_JIRA_API_TOKEN=(\S+)$"))
+    with requests.Session() as session:
+        session.trust_env = False
+        fields = session.get(f"{url}/rest/api/3/field", auth=auth, verify=up.ca_file, timeout=10)
+    names = {f["name"]: f["schema"] for f in fields.json() if f["custom"]}
+    assert "Vendor" in names and "Cost Centre" in names and "Affected Regions" not in names
+    assert names["Risk Probability"]["type"] == "number"
+
+
+@UP_GROUP
 def test_sigterm_stops_the_sandbox_cleanly(sandbox_up: UpProcess) -> None:
     # Keep this test last in the module: it ends the shared process.
     up = sandbox_up

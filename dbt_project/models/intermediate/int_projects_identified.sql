@@ -1,7 +1,8 @@
 {#- Every source object that stands for a project (finance registry code, Jira project, Planner
     plan, MS Project plan) with its canonical finance project code. Order of evidence: a manual
-    seed override, then the code the tool carries (Jira project category, Planner `[FIN-xxxx]`
-    title prefix, MS Project custom field). A candidate code that is not in the finance registry
+    seed override, then the code the tool carries (Jira: the finance-code custom field its issues
+    carry, field role finance_code, else the project category; Planner `[FIN-xxxx]` title
+    prefix; MS Project custom field). A candidate code that is not in the finance registry
     is not a mapping: such rows keep project_code null and feed GV-10. -#}
 with
 
@@ -12,6 +13,40 @@ stg_finance__projects as (
 {% if pmo_source_enabled('jira') %}
     stg_jira__projects as (
         select * from {{ ref('stg_jira__projects') }}
+    ),
+
+    stg_jira__issues as (
+        select * from {{ ref('stg_jira__issues') }}
+    ),
+
+    stg_jira__issue_field_roles as (
+        select * from {{ ref('stg_jira__issue_field_roles') }}
+    ),
+
+    -- The finance code a Jira project's issues carry (field role finance_code): the code most
+    -- of its live issues carry, ties to the smallest code.
+    jira_code_counts as (
+        select
+            stg_jira__issues.jira_project_id,
+            stg_jira__issue_field_roles.finance_code,
+            count(*) as issue_count
+        from stg_jira__issues
+        inner join stg_jira__issue_field_roles
+            on stg_jira__issues.issue_id = stg_jira__issue_field_roles.issue_id
+        where
+            not stg_jira__issues.is_deleted
+            and stg_jira__issue_field_roles.finance_code is not null
+        group by stg_jira__issues.jira_project_id, stg_jira__issue_field_roles.finance_code
+    ),
+
+    jira_field_codes as (
+        select
+            jira_project_id,
+            finance_code,
+            row_number() over (
+                partition by jira_project_id order by issue_count desc, finance_code asc
+            ) as code_rank
+        from jira_code_counts
     ),
 {% endif %}
 
@@ -46,12 +81,18 @@ candidates as (
         select
             'jira' as source_system,
             'jira_project' as source_object_type,
-            {{ pmo_to_string('jira_project_id') }} as source_native_id,
-            {{ pmo_to_string('project_key') }} as display_key,
-            {{ pmo_to_string('project_name') }} as source_object_name,
-            {{ pmo_to_string('project_code') }} as candidate_project_code,
-            'project_category' as detected_match_method
-        from stg_jira__projects
+            {{ pmo_to_string('projects.jira_project_id') }} as source_native_id,
+            {{ pmo_to_string('projects.project_key') }} as display_key,
+            {{ pmo_to_string('projects.project_name') }} as source_object_name,
+            {{ pmo_to_string('coalesce(field_codes.finance_code, projects.project_code)') }}
+                as candidate_project_code,
+            case
+                when field_codes.finance_code is not null then 'finance_code_field'
+                else 'project_category'
+            end as detected_match_method
+        from stg_jira__projects as projects
+        left join jira_field_codes as field_codes
+            on projects.jira_project_id = field_codes.jira_project_id and field_codes.code_rank = 1
     {% endif %}
     {% if pmo_source_enabled('planner') %}
         union all

@@ -1,0 +1,32 @@
+{#- Issue links, one row per link and side; only links the issue's latest extraction still had
+    (a removed link disappears when its issue is read again). -#}
+with
+
+source as (
+    select * from {{ source('raw_jira', 'issue_links') }}
+),
+
+issues as (
+    select
+        id as issue_id,
+        _extracted_at as issue_extracted_at
+    from {{ source('raw_jira', 'issues') }}
+),
+
+final as (
+    select
+        source.id as link_id,
+        source.issue_id,
+        source.direction,
+        source.link_type_id,
+        source.link_type_name,
+        source.relation,
+        source.linked_issue_id,
+        source.linked_issue_key,
+        lower(source.link_type_name) = 'blocks' and source.direction = 'inward' as is_blocked_by
+    from source
+    inner join issues on source.issue_id = issues.issue_id
+    where source._extracted_at >= issues.issue_extracted_at
+)
+
+select * from final
