@@ -80,3 +80,9 @@
 {% macro pmo_bool_or(expr) -%}
     bool_or({{ expr }})
 {%- endmacro %}
+
+{#- An unrounded quotient for intermediate EVM arithmetic: NULL when the denominator is zero or
+    missing; rounding happens once, in the final select (pmo_money / pmo_ratio). -#}
+{% macro pmo_div(numerator, denominator) -%}
+    (cast({{ numerator }} as decimal(38, 10)) / nullif(cast({{ denominator }} as decimal(38, 10)), 0))
+{%- endmacro %}
