@@ -161,7 +161,8 @@ final as (
         project_code,
         pv_method,
         date_day,
-        sum(planned_value) as planned_value
+        -- 10 decimal places: exact enough for any plan, and one type on both adapters.
+        cast(sum(planned_value) as decimal(38, 10)) as planned_value
     from unioned
     group by project_code, pv_method, date_day
 )

@@ -52,7 +52,7 @@ final as (
         project_code,
         work_item_count,
         ev_method,
-        case ev_method
+        cast(case ev_method
             when 'baseline_cost'
                 then cast(baseline_cost_earned as decimal(38, 10)) / baseline_cost_total
             when 'budgeted_hours_x_rate'
@@ -62,7 +62,7 @@ final as (
             when 'original_estimate_hours'
                 then cast(estimate_hours_earned as decimal(38, 10)) / estimate_hours_total
             else cast(equal_earned as decimal(38, 10)) / work_item_count
-        end as earned_pct
+        end as decimal(38, 10)) as earned_pct
     from chosen
 )
 

@@ -260,7 +260,9 @@ final as (
     left join working_days as forecast_days
         on
             forecast_days.working_day_ordinal
-            = forecasts.start_ordinal + cast(ceil(forecasts.ieac_t_days) as integer) - 1
+            -- IEAC(t) is rounded to 6 places first so 10 / (10 / 12) = 12.000000001 stays day 12.
+            = forecasts.start_ordinal
+            + cast(ceil(cast(forecasts.ieac_t_days as decimal(18, 6))) as integer) - 1
 )
 
 select * from final

@@ -150,7 +150,7 @@ final as (
             when 'Grey' in (schedule_rag, cost_rag) then 'Grey'
             else 'Green'
         end as is_rag_divergent,
-        reported_rag = 'Green'
+        coalesce(reported_rag, '') = 'Green'
         and 'Red' in (schedule_rag, cost_rag) as is_green_but_red,
         {{ pmo_as_of_date() }} as as_of_date
     from rated
