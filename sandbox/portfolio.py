@@ -157,6 +157,16 @@ class Project:
 
 
 @dataclass(frozen=True)
+class LabourOverlap:
+    """One planted double booking: Jira writes a worklog, finance a timesheet entry."""
+
+    person_id: str
+    project_code: str
+    work_date: date
+    hours: Decimal
+
+
+@dataclass(frozen=True)
 class Vendor:
     vendor_id: str
     name: str
@@ -245,6 +255,8 @@ class Portfolio:
     projects: list[Project]
     vendors: list[Vendor]
     manifest: Manifest
+    # Planted TS-12: the same person, project and day booked in Jira *and* finance timesheets.
+    labour_overlaps: list[LabourOverlap] = field(default_factory=list)
 
     def rng(self, system: str) -> random.Random:
         """A generator of its own per system, so systems never shift each other's data."""
@@ -443,6 +455,7 @@ def generate_portfolio(tier: str = "S", seed: int = 42, now: datetime = DEFAULT_
         for i in range(max(6, min(len(VENDOR_NAMES) * 4, size.projects // 2)))
     ]
 
+    labour_overlaps = _plant_labour_overlaps(projects, people, as_of, manifest, rng)
     return Portfolio(
         tier=tier,
         seed=seed,
@@ -454,4 +467,45 @@ def generate_portfolio(tier: str = "S", seed: int = 42, now: datetime = DEFAULT_
         projects=projects,
         vendors=vendors,
         manifest=manifest,
+        labour_overlaps=labour_overlaps,
     )
+
+
+def _plant_labour_overlaps(
+    projects: list[Project],
+    people: list[Person],
+    as_of: date,
+    manifest: Manifest,
+    rng: random.Random,
+) -> list[LabourOverlap]:
+    """TS-12: a few Jira users also put a day of Jira work into a finance timesheet.
+
+    Only active Jira projects and active employees (so no other timesheet rule fires on the
+    entry); the day is a weekday 5-30 days back, 2 hours in each system.
+    """
+    by_id = {p.person_id: p for p in people}
+    overlaps: list[LabourOverlap] = []
+    candidates = [p for p in projects if p.status == "active" and "jira" in p.tools]
+    for project in candidates[: max(1, len(projects) // 10)]:
+        staff = [
+            by_id[pid]
+            for pid in project.team
+            if by_id[pid].uses_jira
+            and by_id[pid].is_active
+            and by_id[pid].employment_type == "employee"
+        ]
+        if not staff:
+            continue
+        person = rng.choice(staff)
+        day = as_of - timedelta(days=rng.randint(5, 30))
+        while day.isoweekday() > 5:
+            day -= timedelta(days=1)
+        overlaps.append(LabourOverlap(person.person_id, project.project_code, day, Decimal(2)))
+        manifest.plant(
+            "TS-12",
+            "finance",
+            "person_project_day",
+            f"{person.email}|{project.project_code}|{day.isoformat()}",
+            "2 h in a Jira worklog and in a finance timesheet",
+        )
+    return overlaps

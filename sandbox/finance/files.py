@@ -848,6 +848,12 @@ class _Writer:
                 add(person, pr, day, Decimal("4.00"), approver_for(person, pr)),
                 f"contract ended {person.contract_end_date.isoformat()}",
             )
+        # TS-12 (planted by the portfolio): Jira users who also put their Jira day in a timesheet.
+        by_code = {pr.project_code: pr for pr in self.p.projects}
+        for overlap in self.p.labour_overlaps:
+            person = self.p.person(overlap.person_id)
+            pr = by_code[overlap.project_code]
+            add(person, pr, overlap.work_date, overlap.hours, approver_for(person, pr), "dev")
         # Data defects.
         someone = people[0]
         row = [
