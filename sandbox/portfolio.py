@@ -398,7 +398,7 @@ def generate_portfolio(tier: str = "S", seed: int = 42, now: datetime = DEFAULT_
                 forecast_finish_date=finish + timedelta(days=slip),
                 closed_date=closed_date,
                 currency=rng.choice(CURRENCIES),
-                budget_total=Decimal(rng.randrange(50, 2_000)) * Decimal(1000),
+                budget_total=_budget_total(size, start, finish, rng.uniform(0.8, 1.25)),
                 cost_overrun_factor=overrun,
                 schedule_slip_days=slip,
                 reported_rag=rng.choice(("Green", "Green", "Green", "Amber", "Red")),
@@ -434,6 +434,7 @@ def generate_portfolio(tier: str = "S", seed: int = 42, now: datetime = DEFAULT_
         manifest.plant(
             "GV-02", "finance", "project", no_baseline.project_code, "in delivery, no baseline 0"
         )
+    _plant_watermelons(active, as_of, manifest)
     for p in active:
         if (as_of - p.last_status_date).days > 14:
             manifest.plant(
@@ -469,6 +470,49 @@ def generate_portfolio(tier: str = "S", seed: int = 42, now: datetime = DEFAULT_
         manifest=manifest,
         labour_overlaps=labour_overlaps,
     )
+
+
+# Average hours of a time record (worklog or timesheet entry) and cost rate, for budget sizing.
+_HOURS_PER_RECORD = 2.6
+_AVERAGE_COST_RATE = 85
+_EXTERNAL_SHARE = 0.35  # sandbox.finance.files.EXTERNAL_SHARE
+
+
+def _budget_total(size: TierSize, start: date, finish: date, spread: float) -> Decimal:
+    """A budget that fits the work the sandbox books against the project (issue 10): the labour
+    the tier's time records put on an average project over its duration, plus the bought-in
+    share, times a spread. Random budgets made CPIs of 0.01-0.05 on a credible-looking world."""
+    records_per_year = size.worklog_rows * 1.3  # Jira worklogs + finance timesheets (30 %)
+    labour_per_year = records_per_year * _HOURS_PER_RECORD * _AVERAGE_COST_RATE / size.projects
+    years = max(0.25, (finish - start).days / 365)
+    total = labour_per_year * years / (1 - _EXTERNAL_SHARE) * spread
+    return (Decimal(str(total)) / 1000).quantize(Decimal(1)) * 1000
+
+
+def _plant_watermelons(active: list[Project], as_of: date, manifest: Manifest) -> None:
+    """GV-09 (reported Green, computed Red), exact by construction: one or two active projects
+    past their approved finish by more than 10 days (schedule Red whatever their costs) report
+    Green; every other active project reports at most Amber, so no unplanted GV-09 can arise."""
+    late = [p for p in active if (as_of - p.finish_date).days > 20]
+    if not late and len(active) > 5:
+        late = [active[5]]
+        late[0].finish_date = as_of - timedelta(days=30)
+        late[0].forecast_finish_date = late[0].finish_date + timedelta(
+            days=late[0].schedule_slip_days
+        )
+    watermelons = late[: max(1, len(active) // 25)]
+    for p in active:
+        if p in watermelons:
+            p.reported_rag = "Green"
+            manifest.plant(
+                "GV-09",
+                "finance",
+                "project",
+                p.project_code,
+                f"reports Green, approved finish {p.finish_date.isoformat()} passed",
+            )
+        elif p.reported_rag == "Green":
+            p.reported_rag = "Amber"
 
 
 def _plant_labour_overlaps(

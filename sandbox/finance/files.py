@@ -111,6 +111,18 @@ def _weekday_between(rng: random.Random, start: date, end: date) -> date:
     return start
 
 
+# Share of a project's budget bought from vendors (PO lines); the rest is labour.
+EXTERNAL_SHARE = Decimal("0.35")
+
+
+def _invoiceable_share(pr: Project, as_of: date) -> Decimal:
+    """How much of a PO line may be invoiced by ``as_of``: vendors bill as the work goes, so the
+    project's elapsed share of its schedule times its cost overrun, at most 95 %."""
+    span = max(1, (pr.finish_date - pr.start_date).days)
+    elapsed = min(1.0, max(0.05, (as_of - pr.start_date).days / span))
+    return Decimal(str(round(min(0.95, elapsed * pr.cost_overrun_factor), 4)))
+
+
 def write_finance_files(portfolio: Portfolio, directory: str | Path) -> list[Path]:
     """Write the world's finance files into ``directory`` and plant their faults in the manifest.
 
@@ -357,7 +369,13 @@ class _Writer:
             start, end = self._chargeable_window(pr)
             po_date = _weekday_between(self.rng, start, max(start, end - timedelta(days=20)))
             for item in range(1, self.rng.randint(1, 3) + 1):
-                amount = Decimal(self.rng.randrange(2_000, 250_000))
+                # Orders are sized to the project: about EXTERNAL_SHARE of its budget is bought in,
+                # spread over its share of the PO lines (a credible portfolio, issue 10).
+                per_line = pr.budget_total * EXTERNAL_SHARE * len(self.p.projects) / n_lines
+                amount = max(
+                    Decimal(500),
+                    (per_line * Decimal(self.rng.uniform(0.5, 1.5))).quantize(Decimal(1)),
+                )
                 record = {
                     "po_number": f"PO-{400000 + po_no}",
                     "po_line": item,
@@ -459,7 +477,7 @@ class _Writer:
             if end < start:
                 return None
             amount = (po["amount"] * Decimal(share)).quantize(CENT)
-            if po["invoiced"] + amount > po["amount"] * Decimal("0.95"):
+            if po["invoiced"] + amount > po["amount"] * _invoiceable_share(pr, self.as_of):
                 return None
             po["invoiced"] += amount
             return emit(
