@@ -367,6 +367,14 @@ def generate_portfolio(tier: str = "S", seed: int = 42, now: datetime = DEFAULT_
         )
         # Roughly a quarter late, a fifth over budget: a portfolio worth reporting on.
         slip = rng.choice((0, 0, 0, 0, 5, 12, 30, 60)) if status != "closed" else 0
+        if status != "closed" and finish < as_of:
+            # An open project is normally still within its approved schedule; only the planted
+            # big slips (30, 60 days) are past their approved finish (schedule Red on purpose).
+            finish = (
+                as_of - timedelta(days=slip // 2)
+                if slip >= 30
+                else as_of + timedelta(days=20 + (as_of - finish).days % 240)
+            )
         overrun = rng.choice((0.8, 0.9, 0.95, 1.0, 1.0, 1.05, 1.15, 1.3))
         tools_roll = rng.random()
         if tools_roll < 0.5:

@@ -304,9 +304,11 @@ class _Writer:
         current.add(["Projekt", "Periode", "Kostenart", "Version", "Betrag", "Währung"])
         for pr in funded:
             periods = _months(pr.start_date, pr.finish_date, limit=36)
-            n_types = max(1, min(len(COST_TYPES), -(-per_project // len(periods))))
+            # Every month of the plan gets its lines: a budget that stops early would make the
+            # time-phased baseline (PV) reach BAC long before the project finishes.
+            n_types = max(1, min(len(COST_TYPES), per_project // len(periods)))
             types = COST_TYPES[:n_types]
-            cells = [(period, ct) for period in periods for ct in types][:per_project]
+            cells = [(period, ct) for period in periods for ct in types]
             share = (pr.budget_total / len(cells)).quantize(CENT)
             for period, cost_type in cells:
                 original = (share * Decimal(self.rng.uniform(0.8, 1.2))).quantize(CENT)
