@@ -1157,10 +1157,11 @@ def _generate_worklogs(world: JiraWorld, rng: random.Random) -> None:
             if k % 2 == 0:
                 wl.comment = ""
     # Planted: future-dated worklogs (TS-04).
-    for _ in range(4):
+    for k in range(4):
         project = rng.choice(active)
         issue = world.issues[rng.choice(world.issues_by_project[project.id])]
-        day = _day_start(now_ms + rng.randrange(2, 20) * DAY_MS)
+        # The first is two days ahead, so a few ticks always pass one (the clock retracts it).
+        day = _day_start(now_ms + (2 if k == 0 else rng.randrange(2, 20)) * DAY_MS)
         author = rng.choice(_members_on(project, day, contract_ends))
         wl = _add_worklog(world, rng, issue, project, day, 3600, author=author)
         wl.created_ms = wl.updated_ms = now_ms - rng.randrange(1, 5) * HOUR_MS
