@@ -681,6 +681,25 @@ def _status_items(state: IssueState, nxt: int, t: int) -> tuple[HistoryItem, ...
     return tuple(items)
 
 
+def _schedule_share(world: JiraWorld, project: JiraProject, created_ms: int) -> float:
+    """How likely an issue is finished by the generation clock: the share of its project's
+    approved schedule that has elapsed, less for projects whose schedule slips. Work then keeps
+    pace with the plan, so earned value tracks planned value (issue 10: a credible portfolio);
+    issues of unmapped projects age over 400 days as before."""
+    now = to_ms(world.portfolio.now)
+    finance = next(
+        (p for p in world.portfolio.projects if p.project_code == project.project_code), None
+    )
+    if finance is None:
+        return min(1.0, (now - created_ms) / (400 * DAY_MS))
+    start = to_ms(datetime.combine(finance.start_date, datetime.min.time(), UTC))
+    end = to_ms(datetime.combine(finance.finish_date, datetime.min.time(), UTC))
+    elapsed = min(1.0, max(0.0, (now - start) / max(DAY_MS, end - start)))
+    # Issues created late in the project dilute the done share: 1.1 keeps on-plan projects on plan.
+    pace = 1.1 - min(0.3, finance.schedule_slip_days / 100)
+    return min(1.0, elapsed * pace)
+
+
 def _walk(
     world: JiraWorld, issue: Issue, project: JiraProject, *, replay: bool = True
 ) -> tuple[IssueState, list[History]]:
@@ -717,7 +736,7 @@ def _walk(
     times = sorted(issue.created_ms + 1 + rng.randrange(span) for _ in range(n - 1))
     times.append(issue.hist_end_ms)
     # The generation clock, not world.now_ms: a replay after tick() must give the same walk.
-    age_share = min(1.0, (to_ms(world.portfolio.now) - issue.created_ms) / (400 * DAY_MS))
+    age_share = _schedule_share(world, project, issue.created_ms)
     finish = project.closed_ms is not None or target_done < age_share
     full_path = [IN_PROGRESS, IN_REVIEW, last_status]
     if finish:
