@@ -406,7 +406,10 @@ def generate_portfolio(tier: str = "S", seed: int = 42, now: datetime = DEFAULT_
                 forecast_finish_date=finish + timedelta(days=slip),
                 closed_date=closed_date,
                 currency=rng.choice(CURRENCIES),
-                budget_total=_budget_total(size, start, finish, rng.uniform(0.8, 1.25)),
+                # The same draw as the former random budget, so the rest of the world is unchanged.
+                budget_total=_budget_total(
+                    size, start, finish, 0.8 + 0.45 * (rng.randrange(50, 2_000) - 50) / 1950
+                ),
                 cost_overrun_factor=overrun,
                 schedule_slip_days=slip,
                 reported_rag=rng.choice(("Green", "Green", "Green", "Amber", "Red")),
