@@ -482,6 +482,7 @@ class _Writer:
             if po["invoiced"] + amount > po["amount"] * _invoiceable_share(pr, self.as_of):
                 return None
             po["invoiced"] += amount
+            po.setdefault("line_amounts", []).append(amount)
             return emit(
                 po["vendor"].vendor_id,
                 _weekday_between(rng, start, end),
@@ -545,7 +546,12 @@ class _Writer:
                 self.plant("AP-08", "invoice_line", key, "invoice line without purchase order")
         # AP-12: an invoice that takes a PO line over its balance.
         for po in rng.sample([p for p in po_lines if p["project"].status != "closed"], n_planted):
-            over = (po["amount"] - po["invoiced"]) + Decimal(rng.randrange(500, 5_000))
+            # The overage stays below every earlier line of the PO: AP-12 flags each line that
+            # alone accounts for the overage, so only the planted line may (exact ground truth).
+            excess = Decimal(rng.randrange(500, 5_000))
+            if po.get("line_amounts"):
+                excess = max(CENT, min(excess, min(po["line_amounts"]) - CENT))
+            over = (po["amount"] - po["invoiced"]) + excess
             po["invoiced"] += over
             pr = po["project"]
             keys = emit(
