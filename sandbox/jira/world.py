@@ -874,6 +874,9 @@ def generate_jira(portfolio: Portfolio) -> JiraWorld:
     users: list[JiraUser] = []
     for index, person in enumerate(p for p in portfolio.people if p.uses_jira):
         users.append(_user_for(person, rng, index))
+        if any(o.person_id == person.person_id for o in portfolio.labour_overlaps):
+            # A planted TS-12 double booking needs a person the identity crosswalk can match.
+            users[-1].email = person.email
     users.append(
         JiraUser(
             account_id="557058:f58131cb-b67d-43c7-b30d-6b58d40bd077",

@@ -231,9 +231,11 @@ def _msproject_problem(fault: PlantedFault, directory: Path) -> str | None:
         task = tasks.get(uid)
         if task is None:
             return f"no task UID {uid}"
-        if task.findtext(f"{NS}Milestone") != "1":
-            return "task is not a milestone"
-        return None if task.findtext(f"{NS}PercentComplete") != "100" else "milestone is done"
+        if task.findtext(f"{NS}PercentComplete") == "100":
+            return "task is done"
+        if fault.rule_id == "GV-05":  # dates passed, state not: a leaf task, not a milestone
+            return "task is a milestone" if task.findtext(f"{NS}Milestone") == "1" else None
+        return None if task.findtext(f"{NS}Milestone") == "1" else "task is not a milestone"
     return f"no check for msproject entity {fault.entity!r}"
 
 
