@@ -546,11 +546,11 @@ class _Writer:
                 self.plant("AP-08", "invoice_line", key, "invoice line without purchase order")
         # AP-12: an invoice that takes a PO line over its balance.
         for po in rng.sample([p for p in po_lines if p["project"].status != "closed"], n_planted):
-            # The overage stays below every earlier line of the PO: AP-12 flags each line that
-            # alone accounts for the overage, so only the planted line may (exact ground truth).
+            # The overage exceeds every earlier line of the PO: AP-12 flags each line that alone
+            # accounts for the overage, so only the planted line does (exact ground truth).
             excess = Decimal(rng.randrange(500, 5_000))
             if po.get("line_amounts"):
-                excess = max(CENT, min(excess, min(po["line_amounts"]) - CENT))
+                excess = max(excess, max(po["line_amounts"]) + Decimal(1))
             over = (po["amount"] - po["invoiced"]) + excess
             po["invoiced"] += over
             pr = po["project"]
