@@ -73,11 +73,5 @@ def test_every_rule_is_exact_at_tier_xs(duckdb_build) -> None:
     _assert_exact(precision_recall(world))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="measured at S (seed 42) before the final AP-12 fix: GV-05 P=0.36 (Planner/MS Project "
-    "tasks the sandbox does not track), TS-12 R=0.80 (one double booking not matched), AP-12 "
-    "P=0.56 - issue 10 follow-up",
-)
 def test_every_rule_is_exact_at_tier_s(s_build: LoadedWorld) -> None:
     _assert_exact(precision_recall(s_build))
