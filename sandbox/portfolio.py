@@ -157,6 +157,16 @@ class Project:
 
 
 @dataclass(frozen=True)
+class LabourOverlap:
+    """One planted double booking: Jira writes a worklog, finance a timesheet entry."""
+
+    person_id: str
+    project_code: str
+    work_date: date
+    hours: Decimal
+
+
+@dataclass(frozen=True)
 class Vendor:
     vendor_id: str
     name: str
@@ -245,6 +255,8 @@ class Portfolio:
     projects: list[Project]
     vendors: list[Vendor]
     manifest: Manifest
+    # Planted TS-12: the same person, project and day booked in Jira *and* finance timesheets.
+    labour_overlaps: list[LabourOverlap] = field(default_factory=list)
 
     def rng(self, system: str) -> random.Random:
         """A generator of its own per system, so systems never shift each other's data."""
@@ -355,6 +367,14 @@ def generate_portfolio(tier: str = "S", seed: int = 42, now: datetime = DEFAULT_
         )
         # Roughly a quarter late, a fifth over budget: a portfolio worth reporting on.
         slip = rng.choice((0, 0, 0, 0, 5, 12, 30, 60)) if status != "closed" else 0
+        if status != "closed" and finish < as_of:
+            # An open project is normally still within its approved schedule; only the planted
+            # big slips (30, 60 days) are past their approved finish (schedule Red on purpose).
+            finish = (
+                as_of - timedelta(days=slip // 2)
+                if slip >= 30
+                else as_of + timedelta(days=20 + (as_of - finish).days % 240)
+            )
         overrun = rng.choice((0.8, 0.9, 0.95, 1.0, 1.0, 1.05, 1.15, 1.3))
         tools_roll = rng.random()
         if tools_roll < 0.5:
@@ -386,7 +406,10 @@ def generate_portfolio(tier: str = "S", seed: int = 42, now: datetime = DEFAULT_
                 forecast_finish_date=finish + timedelta(days=slip),
                 closed_date=closed_date,
                 currency=rng.choice(CURRENCIES),
-                budget_total=Decimal(rng.randrange(50, 2_000)) * Decimal(1000),
+                # The same draw as the former random budget, so the rest of the world is unchanged.
+                budget_total=_budget_total(
+                    size, start, finish, 0.8 + 0.45 * (rng.randrange(50, 2_000) - 50) / 1950
+                ),
                 cost_overrun_factor=overrun,
                 schedule_slip_days=slip,
                 reported_rag=rng.choice(("Green", "Green", "Green", "Amber", "Red")),
@@ -422,6 +445,7 @@ def generate_portfolio(tier: str = "S", seed: int = 42, now: datetime = DEFAULT_
         manifest.plant(
             "GV-02", "finance", "project", no_baseline.project_code, "in delivery, no baseline 0"
         )
+    _plant_watermelons(active, as_of, manifest)
     for p in active:
         if (as_of - p.last_status_date).days > 14:
             manifest.plant(
@@ -443,6 +467,7 @@ def generate_portfolio(tier: str = "S", seed: int = 42, now: datetime = DEFAULT_
         for i in range(max(6, min(len(VENDOR_NAMES) * 4, size.projects // 2)))
     ]
 
+    labour_overlaps = _plant_labour_overlaps(projects, people, as_of, manifest, rng)
     return Portfolio(
         tier=tier,
         seed=seed,
@@ -454,4 +479,88 @@ def generate_portfolio(tier: str = "S", seed: int = 42, now: datetime = DEFAULT_
         projects=projects,
         vendors=vendors,
         manifest=manifest,
+        labour_overlaps=labour_overlaps,
     )
+
+
+# Average hours of a time record (worklog or timesheet entry) and cost rate, for budget sizing.
+_HOURS_PER_RECORD = 2.6
+_AVERAGE_COST_RATE = 85
+_EXTERNAL_SHARE = 0.35  # sandbox.finance.files.EXTERNAL_SHARE
+
+
+def _budget_total(size: TierSize, start: date, finish: date, spread: float) -> Decimal:
+    """A budget that fits the work the sandbox books against the project (issue 10): the labour
+    the tier's time records put on an average project over its duration, plus the bought-in
+    share, times a spread. Random budgets made CPIs of 0.01-0.05 on a credible-looking world."""
+    records_per_year = size.worklog_rows * 1.3  # Jira worklogs + finance timesheets (30 %)
+    labour_per_year = records_per_year * _HOURS_PER_RECORD * _AVERAGE_COST_RATE / size.projects
+    years = max(0.25, (finish - start).days / 365)
+    total = labour_per_year * years / (1 - _EXTERNAL_SHARE) * spread
+    return (Decimal(str(total)) / 1000).quantize(Decimal(1)) * 1000
+
+
+def _plant_watermelons(active: list[Project], as_of: date, manifest: Manifest) -> None:
+    """GV-09 (reported Green, computed Red), exact by construction: one or two active projects
+    past their approved finish by more than 10 days (schedule Red whatever their costs) report
+    Green; every other active project reports at most Amber, so no unplanted GV-09 can arise."""
+    late = [p for p in active if (as_of - p.finish_date).days > 20]
+    if not late and len(active) > 5:
+        late = [active[5]]
+        late[0].finish_date = as_of - timedelta(days=30)
+        late[0].forecast_finish_date = late[0].finish_date + timedelta(
+            days=late[0].schedule_slip_days
+        )
+    watermelons = late[: max(1, len(active) // 25)]
+    for p in active:
+        if p in watermelons:
+            p.reported_rag = "Green"
+            manifest.plant(
+                "GV-09",
+                "finance",
+                "project",
+                p.project_code,
+                f"reports Green, approved finish {p.finish_date.isoformat()} passed",
+            )
+        elif p.reported_rag == "Green":
+            p.reported_rag = "Amber"
+
+
+def _plant_labour_overlaps(
+    projects: list[Project],
+    people: list[Person],
+    as_of: date,
+    manifest: Manifest,
+    rng: random.Random,
+) -> list[LabourOverlap]:
+    """TS-12: a few Jira users also put a day of Jira work into a finance timesheet.
+
+    Only active Jira projects and active employees (so no other timesheet rule fires on the
+    entry); the day is a weekday 5-30 days back, 2 hours in each system.
+    """
+    by_id = {p.person_id: p for p in people}
+    overlaps: list[LabourOverlap] = []
+    candidates = [p for p in projects if p.status == "active" and "jira" in p.tools]
+    for project in candidates[: max(1, len(projects) // 10)]:
+        staff = [
+            by_id[pid]
+            for pid in project.team
+            if by_id[pid].uses_jira
+            and by_id[pid].is_active
+            and by_id[pid].employment_type == "employee"
+        ]
+        if not staff:
+            continue
+        person = rng.choice(staff)
+        day = as_of - timedelta(days=rng.randint(5, 30))
+        while day.isoweekday() > 5:
+            day -= timedelta(days=1)
+        overlaps.append(LabourOverlap(person.person_id, project.project_code, day, Decimal(2)))
+        manifest.plant(
+            "TS-12",
+            "finance",
+            "person_project_day",
+            f"{person.email}|{project.project_code}|{day.isoformat()}",
+            "2 h in a Jira worklog and in a finance timesheet",
+        )
+    return overlaps

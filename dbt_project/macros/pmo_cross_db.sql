@@ -90,3 +90,9 @@
         cast(nullif(regexp_extract({{ expr }}, '^\s*([0-9]+(\.[0-9]+)?)', 1), '') as decimal(18, 4))
     {%- endif -%}
 {%- endmacro %}
+
+{#- An unrounded quotient for intermediate EVM arithmetic: NULL when the denominator is zero or
+    missing; rounding happens once, in the final select (pmo_money / pmo_ratio). -#}
+{% macro pmo_div(numerator, denominator) -%}
+    (cast({{ numerator }} as decimal(38, 10)) / nullif(cast({{ denominator }} as decimal(38, 10)), 0))
+{%- endmacro %}

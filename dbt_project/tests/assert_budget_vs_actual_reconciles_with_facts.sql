@@ -18,7 +18,7 @@ invoices as (
 labour as (
     select sum(labour_cost) as labour
     from {{ ref('fct_timesheet_entries') }}
-    where counts_as_timesheet and coalesce(approval_status, '') <> 'rejected'
+    where is_counted_labour
 )
 
 select

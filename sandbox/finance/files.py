@@ -111,6 +111,18 @@ def _weekday_between(rng: random.Random, start: date, end: date) -> date:
     return start
 
 
+# Share of a project's budget bought from vendors (PO lines); the rest is labour.
+EXTERNAL_SHARE = Decimal("0.35")
+
+
+def _invoiceable_share(pr: Project, as_of: date) -> Decimal:
+    """How much of a PO line may be invoiced by ``as_of``: vendors bill as the work goes, so the
+    project's elapsed share of its schedule times its cost overrun, at most 95 %."""
+    span = max(1, (pr.finish_date - pr.start_date).days)
+    elapsed = min(1.0, max(0.05, (as_of - pr.start_date).days / span))
+    return Decimal(str(round(min(0.95, elapsed * pr.cost_overrun_factor), 4)))
+
+
 def write_finance_files(portfolio: Portfolio, directory: str | Path) -> list[Path]:
     """Write the world's finance files into ``directory`` and plant their faults in the manifest.
 
@@ -292,9 +304,11 @@ class _Writer:
         current.add(["Projekt", "Periode", "Kostenart", "Version", "Betrag", "Währung"])
         for pr in funded:
             periods = _months(pr.start_date, pr.finish_date, limit=36)
-            n_types = max(1, min(len(COST_TYPES), -(-per_project // len(periods))))
+            # Every month of the plan gets its lines: a budget that stops early would make the
+            # time-phased baseline (PV) reach BAC long before the project finishes.
+            n_types = max(1, min(len(COST_TYPES), per_project // len(periods)))
             types = COST_TYPES[:n_types]
-            cells = [(period, ct) for period in periods for ct in types][:per_project]
+            cells = [(period, ct) for period in periods for ct in types]
             share = (pr.budget_total / len(cells)).quantize(CENT)
             for period, cost_type in cells:
                 original = (share * Decimal(self.rng.uniform(0.8, 1.2))).quantize(CENT)
@@ -357,7 +371,13 @@ class _Writer:
             start, end = self._chargeable_window(pr)
             po_date = _weekday_between(self.rng, start, max(start, end - timedelta(days=20)))
             for item in range(1, self.rng.randint(1, 3) + 1):
-                amount = Decimal(self.rng.randrange(2_000, 250_000))
+                # Orders are sized to the project: about EXTERNAL_SHARE of its budget is bought in,
+                # spread over its share of the PO lines (a credible portfolio, issue 10).
+                per_line = pr.budget_total * EXTERNAL_SHARE * len(self.p.projects) / n_lines
+                amount = max(
+                    Decimal(500),
+                    (per_line * Decimal(self.rng.uniform(0.5, 1.5))).quantize(Decimal(1)),
+                )
                 record = {
                     "po_number": f"PO-{400000 + po_no}",
                     "po_line": item,
@@ -459,9 +479,10 @@ class _Writer:
             if end < start:
                 return None
             amount = (po["amount"] * Decimal(share)).quantize(CENT)
-            if po["invoiced"] + amount > po["amount"] * Decimal("0.95"):
+            if po["invoiced"] + amount > po["amount"] * _invoiceable_share(pr, self.as_of):
                 return None
             po["invoiced"] += amount
+            po.setdefault("line_amounts", []).append(amount)
             return emit(
                 po["vendor"].vendor_id,
                 _weekday_between(rng, start, end),
@@ -525,7 +546,12 @@ class _Writer:
                 self.plant("AP-08", "invoice_line", key, "invoice line without purchase order")
         # AP-12: an invoice that takes a PO line over its balance.
         for po in rng.sample([p for p in po_lines if p["project"].status != "closed"], n_planted):
-            over = (po["amount"] - po["invoiced"]) + Decimal(rng.randrange(500, 5_000))
+            # The overage exceeds every earlier line of the PO: AP-12 flags each line that alone
+            # accounts for the overage, so only the planted line does (exact ground truth).
+            excess = Decimal(rng.randrange(500, 5_000))
+            if po.get("line_amounts"):
+                excess = max(excess, max(po["line_amounts"]) + Decimal(1))
+            over = (po["amount"] - po["invoiced"]) + excess
             po["invoiced"] += over
             pr = po["project"]
             keys = emit(
@@ -848,6 +874,12 @@ class _Writer:
                 add(person, pr, day, Decimal("4.00"), approver_for(person, pr)),
                 f"contract ended {person.contract_end_date.isoformat()}",
             )
+        # TS-12 (planted by the portfolio): Jira users who also put their Jira day in a timesheet.
+        by_code = {pr.project_code: pr for pr in self.p.projects}
+        for overlap in self.p.labour_overlaps:
+            person = self.p.person(overlap.person_id)
+            pr = by_code[overlap.project_code]
+            add(person, pr, overlap.work_date, overlap.hours, approver_for(person, pr), "dev")
         # Data defects.
         someone = people[0]
         row = [

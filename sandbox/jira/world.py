@@ -483,8 +483,12 @@ class JiraWorld:
         for _ in range(max(1, n_wl // 2)):
             issue = self.issues[rng.choice(live)]
             project = self.project_by_id[issue.project_id]
-            author = rng.choice(project.members or (self.users[0].account_id,))
             t = when(self.now_ms)
+            author = rng.choice(
+                _members_on(project, t, contract_end_ms(self))
+                if project.members
+                else [self.users[0].account_id]
+            )
             started = (
                 _day_start(t - rng.randrange(0, 3) * DAY_MS) + rng.randrange(510, 900) * 60_000
             )
@@ -699,6 +703,25 @@ def _status_items(state: IssueState, nxt: int, t: int) -> tuple[HistoryItem, ...
     return tuple(items)
 
 
+def _schedule_share(world: JiraWorld, project: JiraProject, created_ms: int) -> float:
+    """How likely an issue is finished by the generation clock: the share of its project's
+    approved schedule that has elapsed, less for projects whose schedule slips. Work then keeps
+    pace with the plan, so earned value tracks planned value (issue 10: a credible portfolio);
+    issues of unmapped projects age over 400 days as before."""
+    now = to_ms(world.portfolio.now)
+    finance = next(
+        (p for p in world.portfolio.projects if p.project_code == project.project_code), None
+    )
+    if finance is None:
+        return min(1.0, (now - created_ms) / (400 * DAY_MS))
+    start = to_ms(datetime.combine(finance.start_date, datetime.min.time(), UTC))
+    end = to_ms(datetime.combine(finance.finish_date, datetime.min.time(), UTC))
+    elapsed = min(1.0, max(0.0, (now - start) / max(DAY_MS, end - start)))
+    # Issues created late in the project dilute the done share: 1.1 keeps on-plan projects on plan.
+    pace = 1.1 - min(0.3, finance.schedule_slip_days / 100)
+    return min(1.0, elapsed * pace)
+
+
 def _walk(
     world: JiraWorld, issue: Issue, project: JiraProject, *, replay: bool = True
 ) -> tuple[IssueState, list[History]]:
@@ -735,7 +758,7 @@ def _walk(
     times = sorted(issue.created_ms + 1 + rng.randrange(span) for _ in range(n - 1))
     times.append(issue.hist_end_ms)
     # The generation clock, not world.now_ms: a replay after tick() must give the same walk.
-    age_share = min(1.0, (to_ms(world.portfolio.now) - issue.created_ms) / (400 * DAY_MS))
+    age_share = _schedule_share(world, project, issue.created_ms)
     finish = project.closed_ms is not None or target_done < age_share
     full_path = [IN_PROGRESS, IN_REVIEW, last_status]
     if finish:
@@ -873,6 +896,9 @@ def generate_jira(portfolio: Portfolio) -> JiraWorld:
     users: list[JiraUser] = []
     for index, person in enumerate(p for p in portfolio.people if p.uses_jira):
         users.append(_user_for(person, rng, index))
+        if any(o.person_id == person.person_id for o in portfolio.labour_overlaps):
+            # A planted TS-12 double booking needs a person the identity crosswalk can match.
+            users[-1].email = person.email
     users.append(
         JiraUser(
             account_id="557058:f58131cb-b67d-43c7-b30d-6b58d40bd077",
@@ -1130,15 +1156,44 @@ def _jira_project(
     )
 
 
+def contract_end_ms(world: JiraWorld) -> dict[str, int]:
+    """Jira account id -> start of the day after a contractor's contract ends (exclusive bound):
+    a contractor logs no time after their contract, so only planted faults break TS-10."""
+    ends: dict[str, int] = {}
+    for person in world.portfolio.people:
+        if person.employment_type == "contractor" and person.contract_end_date is not None:
+            end = datetime.combine(person.contract_end_date, datetime.min.time(), tzinfo=UTC)
+            ends[person.jira_account_id] = int(end.timestamp() * 1000) + DAY_MS
+    return ends
+
+
 def _generate_worklogs(world: JiraWorld, rng: random.Random) -> None:
     size = world.portfolio.size
     now_ms = world.now_ms
+    contract_ends = contract_end_ms(world)
     loggable = [
         i for i in world.issues.values() if i.type_id != EPIC and i.created_ms < now_ms - 3 * DAY_MS
     ]
     n_regular = max(0, size.worklog_rows - 40)
     # Regular time stays within 8 h per person and day, so only planted days break TS-03.
     booked: dict[tuple[str, int], int] = {}
+    # Planted TS-12 (portfolio.labour_overlaps): the same hours also go into a finance timesheet.
+    project_by_code = {p.project_code: p for p in world.projects if p.project_code}
+    for overlap in world.portfolio.labour_overlaps:
+        project = project_by_code[overlap.project_code]
+        day = int(
+            datetime.combine(overlap.work_date, datetime.min.time(), tzinfo=UTC).timestamp() * 1000
+        )
+        issues = [
+            world.issues[i]
+            for i in world.issues_by_project[project.id]
+            if world.issues[i].type_id != EPIC
+        ]
+        issue = next((i for i in issues if i.created_ms < day), issues[0])
+        author = world.portfolio.person(overlap.person_id).jira_account_id
+        seconds = int(overlap.hours * 3600)
+        booked[(author, day)] = booked.get((author, day), 0) + seconds
+        _add_worklog(world, rng, issue, project, day, seconds, author=author)
     # A few long-running issues collect many worklogs (more than the 20 that search embeds).
     busy = rng.sample(loggable, k=max(3, len(loggable) // 100))
     for _ in range(n_regular):
@@ -1147,9 +1202,12 @@ def _generate_worklogs(world: JiraWorld, rng: random.Random) -> None:
         last = min(issue.resolved_ms or now_ms, project.closed_ms or now_ms, now_ms - DAY_MS)
         last = max(last, issue.created_ms + DAY_MS)
         author = rng.choice(project.members or (world.users[0].account_id,))
+        author_last = min(last, contract_ends.get(author, last + DAY_MS) - DAY_MS)
+        if author_last <= issue.created_ms:
+            continue
         seconds = rng.choice((1800, 3600, 5400, 7200, 10800, 14400))
         for _attempt in range(6):
-            day = _day_start(issue.created_ms + rng.randrange(last - issue.created_ms))
+            day = _day_start(issue.created_ms + rng.randrange(author_last - issue.created_ms))
             if project.closed_ms is not None and day >= _day_start(project.closed_ms):
                 day = _day_start(project.closed_ms) - DAY_MS
             if booked.get((author, day), 0) + seconds <= 8 * 3600:
@@ -1168,8 +1226,8 @@ def _generate_worklogs(world: JiraWorld, rng: random.Random) -> None:
             for i in world.issues_by_project[project.id]
             if world.issues[i].type_id != EPIC
         ]
-        author = rng.choice(project.members)
         day = _day_start(now_ms - rng.randrange(3, 40) * DAY_MS)
+        author = rng.choice(_members_on(project, day, contract_ends))
         while (author, day) in booked:  # a day of its own, so TS-11 depends on these two only
             day -= DAY_MS
         booked[(author, day)] = 9 * 3600 + 1800
@@ -1178,11 +1236,13 @@ def _generate_worklogs(world: JiraWorld, rng: random.Random) -> None:
             if k % 2 == 0:
                 wl.comment = ""
     # Planted: future-dated worklogs (TS-04).
-    for _ in range(4):
+    for k in range(4):
         project = rng.choice(active)
         issue = world.issues[rng.choice(world.issues_by_project[project.id])]
-        day = _day_start(now_ms + rng.randrange(2, 20) * DAY_MS)
-        wl = _add_worklog(world, rng, issue, project, day, 3600)
+        # The first is two days ahead, so a few ticks always pass one (the clock retracts it).
+        day = _day_start(now_ms + (2 if k == 0 else rng.randrange(2, 20)) * DAY_MS)
+        author = rng.choice(_members_on(project, day, contract_ends))
+        wl = _add_worklog(world, rng, issue, project, day, 3600, author=author)
         wl.created_ms = wl.updated_ms = now_ms - rng.randrange(1, 5) * HOUR_MS
     # Planted: time booked after the project closed (TS-05).
     closed = [
@@ -1193,7 +1253,14 @@ def _generate_worklogs(world: JiraWorld, rng: random.Random) -> None:
         issue = world.issues[rng.choice(world.issues_by_project[project.id])]
         day = _day_start(project.closed_ms) + rng.randrange(1, 4) * DAY_MS
         if day < now_ms - DAY_MS:
-            _add_worklog(world, rng, issue, project, day, 7200)
+            author = rng.choice(_members_on(project, day, contract_ends))
+            _add_worklog(world, rng, issue, project, day, 7200, author=author)
+
+
+def _members_on(project: JiraProject, day_ms: int, contract_ends: dict[str, int]) -> list[str]:
+    """Members who may log time on ``day_ms`` (contractors only up to their contract end)."""
+    members = [m for m in project.members if day_ms < contract_ends.get(m, day_ms + 1)]
+    return members or list(project.members)
 
 
 def _add_worklog(

@@ -592,6 +592,22 @@ def overdue_milestones(plans: list[MsProjectPlan], as_of: date) -> list[str]:
     return keys
 
 
+def stale_tasks(plans: list[MsProjectPlan], as_of: date) -> list[str]:
+    """Keys of leaf tasks (no milestones: they are GV-04's) GV-05 reports at ``as_of``: not
+    complete and past their finish, or not started and past their start. A plan's progress is as
+    of its status date, so tasks due between that date and ``as_of`` are genuinely behind; the
+    manifest labels them rather than pretending the plans are current (issue 10)."""
+    keys = []
+    for plan in plans:
+        for task in plan.leaf_tasks:
+            if task.is_milestone or task.percent_complete >= 100:
+                continue
+            not_started = task.percent_complete == 0 and task.start.date() < as_of
+            if not_started or task.finish.date() < as_of:
+                keys.append(f"{plan.file_name}|{task.uid}")
+    return keys
+
+
 def generate_msproject(portfolio: Portfolio) -> list[MsProjectPlan]:
     """Build one plan per project that uses MS Project, and plant its faults in the manifest.
 
@@ -640,6 +656,8 @@ def generate_msproject(portfolio: Portfolio) -> list[MsProjectPlan]:
             break
     for key in overdue_milestones(plans, as_of):
         portfolio.manifest.plant("GV-04", "msproject", "task", key, "milestone overdue")
+    for key in stale_tasks(plans, as_of):
+        portfolio.manifest.plant("GV-05", "msproject", "task", key, "dates passed, state not")
     return plans
 
 
@@ -656,6 +674,14 @@ def rederive_overdue_milestones(
         [
             PlantedFault("GV-04", "msproject", "task", key, "milestone overdue")
             for key in overdue_milestones(plans, as_of)
+        ],
+    )
+    manifest.replace(
+        "msproject",
+        ("GV-05",),
+        [
+            PlantedFault("GV-05", "msproject", "task", key, "dates passed, state not")
+            for key in stale_tasks(plans, as_of)
         ],
     )
 

@@ -74,8 +74,13 @@ class LoadedWorld:
     postgres_database: str | None = None
 
 
-def load_all(sandbox: Any, destination: Any, pipelines_dir: Path) -> None:
-    """Load all four sources of a running sandbox into ``destination`` with the real pipelines."""
+def load_all(
+    sandbox: Any, destination: Any, pipelines_dir: Path, jira_reconcile: bool = False
+) -> None:
+    """Load all four sources of a running sandbox into ``destination`` with the real pipelines.
+
+    ``jira_reconcile`` also runs the Jira id census that finds deleted issues (the nightly run).
+    """
     import importlib
 
     from connectors.finance.settings import FinanceSettings
@@ -95,6 +100,7 @@ def load_all(sandbox: Any, destination: Any, pipelines_dir: Path) -> None:
             api_token=secrets["PMO_HUB_JIRA_API_TOKEN"],
             verify=settings["jira"]["verify"],
             field_roles=settings["jira"]["field_roles"],
+            reconcile=jira_reconcile,
         ),
         "planner": PlannerSettings(
             tenant_id=settings["planner"]["tenant_id"],

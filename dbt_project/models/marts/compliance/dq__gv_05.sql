@@ -1,4 +1,4 @@
-{#- GV-05 dates passed, state not: a Planner or MS Project task (not a summary) whose start
+{#- GV-05 dates passed, state not: a Planner or MS Project task (not a summary or milestone) whose start
     passed while it is not started, or whose due date passed while it is not done. Jira issues
     are left out: their created date is not a planned start. -#}
 {%- set evidence = [
@@ -33,6 +33,8 @@ exceptions as (
         source_system in ('planner', 'msproject')
         and not is_deleted
         and not is_summary
+        -- An overdue milestone is GV-04's exception; reporting it twice would double-count it.
+        and not is_milestone
         and not is_closed
         and (
             (status_category = 'not_started' and start_date < {{ pmo_as_of_date() }})

@@ -1,7 +1,10 @@
 {#- Status intervals of Jira issues from the changelog (SCD2 shape): one row per status change,
     valid until the next change (open-ended rows run to the as-of date for hours in status).
-    The changelog `value` is the status id; names come from pairing each issue's last change
-    with its current status name (every status some issue currently has gets its name). -#}
+    The changelog `value` is the status id; the interval's name and category come from the status
+    dimension (stg_jira__statuses) by that id - never from an issue's current status, which would
+    relabel old intervals and make an incremental sync disagree with a full one. Jira's status
+    dimension has no history, so `status_name` is the status's current name (stable across
+    renames); `status_name_at_change` keeps the label the changelog recorded at the time. -#}
 with
 
 {% if pmo_source_enabled('jira') %}
@@ -9,8 +12,8 @@ with
         select * from {{ ref('stg_jira__issue_field_history') }}
     ),
 
-    stg_jira__issues as (
-        select * from {{ ref('stg_jira__issues') }}
+    stg_jira__statuses as (
+        select * from {{ ref('stg_jira__statuses') }}
     ),
 {% endif %}
 
@@ -23,6 +26,7 @@ changes as (
         select
             {{ pmo_to_string('issue_id') }} as issue_id,
             {{ pmo_to_string('value') }} as status_id,
+            {{ pmo_to_string('value_string') }} as status_name_at_change,
             {{ pmo_to_string('author_account_id') }} as changed_by,
             changed_at
         from stg_jira__issue_field_history
@@ -31,6 +35,7 @@ changes as (
         select
             cast(null as {{ pmo_type_string() }}) as issue_id,
             cast(null as {{ pmo_type_string() }}) as status_id,
+            cast(null as {{ pmo_type_string() }}) as status_name_at_change,
             cast(null as {{ pmo_type_string() }}) as changed_by,
             cast(null as {{ pmo_type_timestamp() }}) as changed_at
         where 1 = 0
@@ -41,6 +46,7 @@ intervals as (
     select
         issue_id,
         status_id,
+        status_name_at_change,
         changed_by,
         changed_at as valid_from,
         lead(changed_at) over (partition by issue_id order by changed_at) as valid_to,
@@ -51,17 +57,15 @@ intervals as (
 status_names as (
     {% if pmo_source_enabled('jira') %}
         select
-            intervals.status_id,
-            max(stg_jira__issues.status_name) as status_name
-        from intervals
-        inner join stg_jira__issues
-            on intervals.issue_id = {{ pmo_to_string('stg_jira__issues.issue_id') }}
-        where intervals.valid_to is null
-        group by intervals.status_id
+            status_id,
+            status_name,
+            status_category_key
+        from stg_jira__statuses
     {% else %}
         select
             cast(null as {{ pmo_type_string() }}) as status_id,
-            cast(null as {{ pmo_type_string() }}) as status_name
+            cast(null as {{ pmo_type_string() }}) as status_name,
+            cast(null as {{ pmo_type_string() }}) as status_category_key
         where 1 = 0
     {% endif %}
 ),
@@ -76,7 +80,10 @@ final as (
         unioned_tasks.task_display_key,
         coalesce(unioned_tasks.project_code, 'UNMAPPED') as project_code,
         intervals.status_id,
-        coalesce(status_names.status_name, intervals.status_id) as status_name,
+        coalesce(status_names.status_name, intervals.status_name_at_change, intervals.status_id)
+            as status_name,
+        intervals.status_name_at_change,
+        status_names.status_category_key,
         intervals.changed_by,
         intervals.valid_from,
         intervals.valid_to,

@@ -1,6 +1,8 @@
 {#- One row per source time record (Jira worklog, finance timesheet entry, MS Project timephased
     actual) with the canonical person and project, the fiscal period and ISO week of the work
-    date, and labour cost at the person's cost rate (cost rates are in the reporting currency). -#}
+    date, and labour cost at the person's cost rate (cost rates are in the reporting currency).
+    `is_counted_labour` (int_labour_hours_reconciled) says whether the hours count towards actual
+    cost and utilization: one system of record per person x project x day. -#}
 with
 
 int_time_entries_unioned as (
@@ -13,6 +15,10 @@ dim_person as (
 
 int_tasks_unioned as (
     select * from {{ ref('int_tasks_unioned') }}
+),
+
+int_labour_hours_reconciled as (
+    select * from {{ ref('int_labour_hours_reconciled') }}
 ),
 
 final as (
@@ -42,10 +48,15 @@ final as (
         entries.started_at,
         entries.created_at,
         entries.counts_as_timesheet,
+        coalesce(reconciled.is_counted, false) as is_counted_labour,
+        coalesce(reconciled.is_overlapping, false) as is_overlapping_labour,
+        reconciled.system_of_record as labour_system_of_record,
         entries.source_file,
         entries.source_line
     from int_time_entries_unioned as entries
     left join dim_person as people on entries.person_id = people.person_id
+    left join int_labour_hours_reconciled as reconciled
+        on entries.time_entry_key = reconciled.time_entry_key
     left join int_tasks_unioned as unioned_tasks
         on
             entries.source_system = unioned_tasks.source_system

@@ -66,7 +66,8 @@ labour_actuals as (
         sum(hours) as labour_hours,
         sum(labour_cost) as labour_amount
     from fct_timesheet_entries
-    where counts_as_timesheet and coalesce(approval_status, '') <> 'rejected'
+    -- One system of record per person x project x day: an hour in two systems counts once.
+    where is_counted_labour
     group by project_code, fiscal_period
 ),
 

@@ -20,10 +20,9 @@ entries as (
     select *
     from fct_timesheet_entries
     where
-        counts_as_timesheet
+        is_counted_labour
         and person_id is not null
         and work_date <= {{ pmo_as_of_date() }}
-        and coalesce(approval_status, '') <> 'rejected'
 ),
 
 weeks as (
