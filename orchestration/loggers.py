@@ -12,6 +12,8 @@ _SHOWN = {"STEP_START", "STEP_SUCCESS", "STEP_FAILURE", "STEP_SKIPPED", "ASSET_C
 class _ProgressHandler(logging.Handler):
     def __init__(self) -> None:
         super().__init__(level=logging.DEBUG)
+        # Bound now: the dbt steps redirect sys.stdout to their log file while dbt runs.
+        self._stream = sys.stdout
         self._started: dict[str, float] = {}
         self._checks: dict[str, list[int]] = {}  # step -> [passed, failed]
 
@@ -20,9 +22,12 @@ class _ProgressHandler(logging.Handler):
         event = meta.get("dagster_event")
         step = meta.get("step_key") or ""
         if event is None:
+            message = str(meta.get("orig_message", record.getMessage()))
+            # Skips are reported by their STEP_SKIPPED line and the summary names the cause.
+            if message.startswith("Dependencies for step"):
+                return
             if record.levelno >= logging.WARNING and step:
-                sys.stdout.write(f"  [{step}] {meta.get('orig_message', record.getMessage())}\n")
-                sys.stdout.flush()
+                self._write(f"  [{step}] {message}")
             return
         kind = event.event_type_value
         if kind not in _SHOWN:
@@ -44,13 +49,29 @@ class _ProgressHandler(logging.Handler):
             passed, failed = self._checks.get(step, [0, 0])
             checks = f"; checks {passed} passed, {failed} failed" if passed or failed else ""
             line = f"<- {step}: {kind.removeprefix('STEP_').lower()} ({took:.1f} s{checks})"
-        sys.stdout.write(line + "\n")
-        sys.stdout.flush()
+            if kind == "STEP_FAILURE" and event.event_specific_data.error is not None:
+                line += f": {step_failure_message(event.event_specific_data.error)}"
+        self._write(line)
+
+    def _write(self, line: str) -> None:
+        self._stream.write(line + "\n")
+        self._stream.flush()
+
+
+def step_failure_message(error: object) -> str:
+    """The first line of what failed: a ``dg.Failure``'s description or the exception text."""
+    message = str(getattr(error, "message", "") or error).strip()
+    # SerializableErrorInfo.message is "ExceptionType: text"; dagster wraps user code errors.
+    cause = getattr(error, "cause", None)
+    if "Error occurred while executing" in message and cause is not None:
+        return step_failure_message(cause)
+    first = message.splitlines()[0] if message else "unknown error"
+    return first.removeprefix("dagster._core.definitions.events.Failure: ")
 
 
 @dg.logger(description="One line per step, check and failure (used by `pmo-hub run` and `demo`).")
 def progress_logger(init_context: dg.InitLoggerContext) -> logging.Logger:
-    logger = logging.getLogger("pmo_hub.progress")
+    logger = logging.getLogger("pmo_hub.run_steps")
     logger.setLevel(logging.DEBUG)
     logger.handlers = [_ProgressHandler()]
     logger.propagate = False
