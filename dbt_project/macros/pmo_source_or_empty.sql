@@ -55,8 +55,9 @@
     where false
 {% endmacro %}
 
-{#- on-run-start: one empty stand-in per declared source table missing from the warehouse. The
-    statements are the hook's SQL, so dbt runs and commits them like any hook. -#}
+{#- on-run-start: one empty stand-in per declared source table missing from the warehouse.
+    run_query always runs inside a transaction dbt opened (auto-begin); dbt ends a hook's
+    connection with a ROLLBACK, so the views are committed here explicitly. -#}
 {% macro pmo_create_empty_sources() %}
     {%- if not execute -%}{{ return('') }}{%- endif -%}
     {%- set statements = [] -%}
@@ -72,7 +73,11 @@
         {%- endif -%}
     {%- endfor -%}
     {%- if statements -%}
-        {%- do statements.insert(0, "create schema if not exists " ~ adapter.quote(target.schema)) -%}
+        {%- do run_query("create schema if not exists " ~ adapter.quote(target.schema)) -%}
+        {%- for statement in statements -%}
+            {%- do run_query(statement) -%}
+        {%- endfor -%}
+        {%- do run_query("commit") -%}
     {%- endif -%}
-    {{ return(statements | join(";\n")) }}
+    {{ return('') }}
 {% endmacro %}
