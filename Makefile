@@ -38,7 +38,7 @@ fix: $(STAMP)
 	$(BIN)/ruff check --fix . ; $(BIN)/ruff format . ; $(BIN)/sqlfluff fix dbt_project/models
 
 dev: $(STAMP)
-	$(BIN)/dagster dev
+	$(BIN)/pmo-hub ui
 
 benchmark: $(STAMP)
 	$(BIN)/python -m benchmarks

@@ -35,6 +35,7 @@ from connectors.finance.settings import (
     QUARANTINE_TABLE,
     FinanceSettings,
 )
+from pmo_hub import progress
 
 __all__ = ["FinanceSettings", "finance_source", "ledger_record"]
 
@@ -148,7 +149,8 @@ def _scan(
     for candidate in candidates:
         latest[candidate.file_id] = candidate  # sorted by version then mtime: last one wins
     stats: dict[str, list] = state.setdefault("stats", {})
-    for candidate in candidates:
+    for number, candidate in enumerate(candidates, start=1):
+        progress.report("finance", f"file {number:,} of {len(candidates):,}: {candidate.path.name}")
         stat_key = str(candidate.path)
         known = stats.get(stat_key)
         if known and known[:2] == [candidate.size, candidate.mtime_ns] and known[2] in seen_hashes:

@@ -11,7 +11,6 @@ There is no Dagster retry here: transient faults (timeouts, 429, 5xx) are retrie
 HTTP clients, and a deterministic one (401, a malformed file) would only fail again.
 """
 
-
 import os
 import re
 from dataclasses import dataclass

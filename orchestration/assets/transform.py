@@ -4,7 +4,6 @@ dbt's node-by-node output (hundreds of lines) goes to a log file; the console ge
 layer (models built, tests passed / failed) and the failing nodes by name with dbt's message.
 """
 
-
 import contextlib
 import json
 import os

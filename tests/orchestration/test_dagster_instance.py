@@ -84,7 +84,8 @@ def test_team_dagster_yaml_stores_runs_in_postgres(
     shutil.copy(REPO_ROOT / "deploy" / "dagster" / "dagster.yaml", home / "dagster.yaml")
     # The driver is named as in the yaml's instructions (SQLAlchemy 2.1 defaults to psycopg 3).
     monkeypatch.setenv(
-        "PMO_HUB_DAGSTER_PG_URL", dagster_database.replace("postgresql://", "postgresql+psycopg2://")
+        "PMO_HUB_DAGSTER_PG_URL",
+        dagster_database.replace("postgresql://", "postgresql+psycopg2://"),
     )
     with dg.DagsterInstance.from_config(str(home)) as instance:
         result = tiny_job.execute_in_process(instance=instance)
