@@ -64,9 +64,7 @@ def _print_summary(summary: RunSummary, config_file: Path | None, seconds: float
     for step in summary.skipped_steps:
         print(f"skipped step {step}: {summary.step_errors.get(step, '')}")
     if summary.rows_by_table:
-        print("\nrows per table:")
-        for table, rows in summary.rows_by_table.items():
-            print(f"  {table:<55} {rows:>10,}")
+        _print_rows(summary.rows_by_table)
     errors = [c for c in summary.failed_checks if c not in summary.warnings]
     print(
         f"\nasset checks: {summary.checks_passed} passed, {len(errors)} failed (error)"
@@ -94,6 +92,24 @@ def _print_summary(summary: RunSummary, config_file: Path | None, seconds: float
         print(
             f"Dagster UI: `pmo-hub ui` (DAGSTER_HOME={summary.dagster_home}), then http://127.0.0.1:3000"
         )
+
+
+def _print_rows(rows_by_table: dict[str, int]) -> None:
+    """Raw and dq datasets one line each; every served table (core, marts, compliance) by name,
+    two to a line, so the summary stays short however many tables there are."""
+    by_schema: dict[str, dict[str, int]] = {}
+    for name, rows in rows_by_table.items():
+        schema, _, table = name.partition(".")
+        by_schema.setdefault(schema, {})[table] = rows
+    print("\nrows:")
+    for schema, tables in by_schema.items():
+        if schema in {"core", "marts", "compliance"}:
+            continue
+        print(f"  {schema:<18} {len(tables):>3} tables {sum(tables.values()):>12,} rows")
+    for schema in ("core", "marts", "compliance"):
+        cells = [f"{schema}.{t:<34} {n:>9,}" for t, n in by_schema.get(schema, {}).items()]
+        for i in range(0, len(cells), 2):
+            print("  " + "   ".join(cells[i : i + 2]))
 
 
 def cmd_run(args: argparse.Namespace) -> int:
