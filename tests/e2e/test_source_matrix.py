@@ -97,8 +97,8 @@ def mart_rows(warehouse: Path) -> dict[str, int]:
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
         tables = con.execute(
-            "select table_schema, table_name from duckdb_tables() "
-            "where table_schema in ('marts', 'core', 'compliance')"
+            "select schema_name, table_name from duckdb_tables() "
+            "where schema_name in ('marts', 'core', 'compliance')"
         ).fetchall()
         return {
             f"{s}.{t}": con.execute(f'select count(*) from "{s}"."{t}"').fetchone()[0]
