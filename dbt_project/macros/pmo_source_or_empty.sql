@@ -10,6 +10,10 @@
     on every invocation, so they follow the YAML. -#}
 
 {% macro source(source_name, table_name) %}
+    {%- if not pmo_in_dbt() -%}
+        {#- sqlfluff's templater: a plain relation name is all the linter needs -#}
+        {{ return(source_name ~ '.' ~ table_name) }}
+    {%- endif -%}
     {%- set relation = builtins.source(source_name, table_name) -%}
     {%- if not execute or pmo_source_exists(relation) -%}
         {{ return(relation) }}
