@@ -15,7 +15,7 @@ class _ProgressHandler(logging.Handler):
         # Bound now: the dbt steps redirect sys.stdout to their log file while dbt runs.
         self._stream = sys.stdout
         self._started: dict[str, float] = {}
-        self._checks: dict[str, list[int]] = {}  # step -> [passed, failed]
+        self._checks: dict[str, list[int]] = {}  # step -> [passed, failed (error), warnings]
 
     def emit(self, record: logging.LogRecord) -> None:
         meta = getattr(record, "dagster_meta", None) or {}
@@ -38,16 +38,21 @@ class _ProgressHandler(logging.Handler):
             line = f"-> {step}"
         elif kind == "ASSET_CHECK_EVALUATION":
             data = event.event_specific_data
-            tally = self._checks.setdefault(step, [0, 0])
-            tally[0 if data.passed else 1] += 1
+            tally = self._checks.setdefault(step, [0, 0, 0])
+            is_warning = not data.passed and data.severity.value == "WARN"
+            tally[0 if data.passed else 2 if is_warning else 1] += 1
             if data.passed and step.startswith("dbt_"):
                 return  # hundreds of dbt tests: summarized when the step ends
-            verdict = "passed" if data.passed else f"FAILED ({data.severity.value})"
+            verdict = "passed" if data.passed else "warning" if is_warning else "FAILED"
             line = f"   check {data.asset_check_key.name} on {data.asset_key.to_user_string()}: {verdict}"
         else:
             took = now - self._started.get(step, now)
-            passed, failed = self._checks.get(step, [0, 0])
-            checks = f"; checks {passed} passed, {failed} failed" if passed or failed else ""
+            passed, failed, warned = self._checks.get(step, [0, 0, 0])
+            checks = (
+                f"; checks {passed} passed, {failed} failed, {warned} warning(s)"
+                if passed or failed or warned
+                else ""
+            )
             line = f"<- {step}: {kind.removeprefix('STEP_').lower()} ({took:.1f} s{checks})"
             if kind == "STEP_FAILURE" and event.event_specific_data.error is not None:
                 line += f": {step_failure_message(event.event_specific_data.error)}"
