@@ -172,9 +172,10 @@ def test_failing_source_does_not_stop_the_others(
 
     monkeypatch.setattr(ingest, "run_source", run_source)
     code, out = run_cli(config, monkeypatch, capsys)
-    assert code == 1
+    assert code == 1, out[-3000:]
     assert "status: FAILED" in out
-    assert "MS Project         FAILED: RuntimeError: plan share" in out
+    assert "MS Project         FAILED: RuntimeError: plan share" in out, out[-3000:]
+    assert written_outputs(out) == OUTPUTS, out[-3000:]
     served = mart_rows(tmp_path / "warehouse" / "pmo_serving.duckdb")
     assert served["core.fct_invoice_lines"] > 0 and served["marts.mart_budget_vs_actual"] > 0
     assert written_outputs(out) == OUTPUTS
