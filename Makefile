@@ -40,8 +40,9 @@ fix: $(STAMP)
 dev: $(STAMP)
 	$(BIN)/pmo-hub ui
 
+TIER ?= S
 benchmark: $(STAMP)
-	$(BIN)/python -m benchmarks
+	$(BIN)/python -m benchmarks --tier $(TIER)
 
 clean:
 	rm -rf $(VENV) warehouse reports dbt_project/target dbt_project/dbt_packages

@@ -5,9 +5,12 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import os
 import pkgutil
+import platform
 import time
 import traceback
+from datetime import UTC, datetime
 from pathlib import Path
 
 import benchmarks
@@ -31,22 +34,78 @@ def main() -> int:
         print(f"== {name} (tier {args.tier})", flush=True)
         started = time.monotonic()
         try:
-            figures = importlib.import_module(f"benchmarks.{name}").run(args.tier)
+            module = importlib.import_module(f"benchmarks.{name}")
+            figures = module.run(args.tier)
         except Exception:
             failed += 1
             traceback.print_exc()
             results[name] = {"error": traceback.format_exc(limit=3)}
             continue
         figures = {**figures, "wall_seconds": round(time.monotonic() - started, 2)}
-        results[name] = figures
+        results[getattr(module, "RESULT_KEY", name)] = figures
         for key, value in figures.items():
             print(f"   {key:<45} {value}")
+    json_path, md_path = write_results(results, args.tier, names)
+    print(f"results: {json_path} and {md_path}")
+    return 1 if failed else 0
+
+
+def machine_info() -> dict[str, object]:
+    """What the figures were measured on: they mean little without it."""
+    memory_kib = 0
+    meminfo = Path("/proc/meminfo")
+    if meminfo.exists():
+        first = meminfo.read_text(encoding="utf-8").splitlines()[0]
+        memory_kib = int(first.split()[1])
+    cpu = platform.processor()
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        for line in cpuinfo.read_text(encoding="utf-8").splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    return {
+        "cpus": os.cpu_count(),
+        "cpu_model": cpu,
+        "memory_gib": round(memory_kib / 1024 / 1024, 1),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+    }
+
+
+def write_results(results: dict[str, object], tier: str, names: list[str]) -> tuple[Path, Path]:
+    """Write ``benchmarks/results/<date>-<tier>.json`` and ``.md`` (committed, quoted in README)."""
+    now = datetime.now(UTC)
     out = Path("benchmarks/results")
     out.mkdir(parents=True, exist_ok=True)
-    path = out / f"results-{args.tier}-{time.strftime('%Y%m%dT%H%M%S')}.json"
-    path.write_text(json.dumps(results, indent=2, default=str), encoding="utf-8")
-    print(f"results: {path}")
-    return 1 if failed else 0
+    stem = f"{now.date().isoformat()}-{tier}"
+    document = {
+        "measured_at": now.isoformat(timespec="seconds"),
+        "tier": tier,
+        "benchmarks_run": names,
+        "machine": machine_info(),
+        **results,
+    }
+    json_path = out / f"{stem}.json"
+    json_path.write_text(json.dumps(document, indent=2, default=str) + "\n", encoding="utf-8")
+    lines = [
+        f"# Benchmarks, tier {tier}, {now.date().isoformat()}",
+        "",
+        "Machine: " + ", ".join(f"{k} {v}" for k, v in document["machine"].items()),
+        "",
+        "Each ratio compares with a baseline measured in the same run.",
+        "",
+    ]
+    for name, figures in results.items():
+        lines += [f"## {name}", "", "| figure | value |", "|---|---|"]
+        if isinstance(figures, dict):
+            for key, value in figures.items():
+                text = json.dumps(value, default=str) if isinstance(value, dict) else str(value)
+                lines.append(f"| {key} | {text.replace('|', '/')[:200]} |")
+        lines.append("")
+    md_path = out / f"{stem}.md"
+    md_path.write_text("\n".join(lines), encoding="utf-8")
+    return json_path, md_path
 
 
 if __name__ == "__main__":

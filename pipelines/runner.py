@@ -7,18 +7,17 @@ what landed, so Dagster assets and the CLI share one path.
 
 from __future__ import annotations
 
-import dataclasses
 import importlib
 import logging
-from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import dlt
 
 from pipelines.destinations import make_destination
-from pmo_hub.config import ConfigError, HubConfig
+from pmo_hub.config import ConfigError, HubConfig, source_settings
+from pmo_hub.errors import find_source_error
+from pmo_hub.postgres import duckdb_lock_error, explain_connection_error
 
 log = logging.getLogger(__name__)
 
@@ -30,17 +29,6 @@ SYSTEMS: dict[str, tuple[str, str, str]] = {
     "msproject": ("connectors.msproject.settings", "MsProjectSettings", "raw_msproject"),
 }
 
-# Settings whose values are file-system paths, resolved against the config file's folder.
-PATH_KEYS = {
-    "folders",
-    "landing_dirs",
-    "landing_dir",
-    "contract_file",
-    "contracts_dir",
-    "verify",
-    "ca_file",
-}
-
 
 @dataclass
 class SourceRunSummary:
@@ -50,39 +38,9 @@ class SourceRunSummary:
     load_ids: list[str] = field(default_factory=list)
 
 
-def _resolve_paths(values: Mapping[str, Any], root: Path) -> dict[str, Any]:
-    def resolve(value: Any) -> Any:
-        if isinstance(value, str) and value and not value.startswith(("http://", "https://")):
-            p = Path(value)
-            return str(p if p.is_absolute() else root / p)
-        if isinstance(value, list):
-            return [resolve(v) for v in value]
-        return value
-
-    out = dict(values)
-    for key in PATH_KEYS & set(out):
-        if isinstance(out[key], bool):
-            continue
-        out[key] = resolve(out[key])
-    return out
-
-
 def build_settings(system: str, config: HubConfig) -> Any:
     """Instantiate the connector's settings dataclass from ``[sources.<system>]``."""
-    module_name, class_name, _ = SYSTEMS[system]
-    settings_cls = getattr(importlib.import_module(module_name), class_name)
-    values = _resolve_paths(config.source(system), config.root)
-    known = {f.name for f in dataclasses.fields(settings_cls)}
-    unknown = sorted(set(values) - known - {"enabled"})
-    if unknown:
-        raise ConfigError(
-            f"unknown setting(s) in [sources.{system}]: {', '.join(unknown)}; "
-            f"known: {', '.join(sorted(known))}"
-        )
-    try:
-        return settings_cls(**{k: v for k, v in values.items() if k in known})
-    except TypeError as exc:
-        raise ConfigError(f"[sources.{system}] is incomplete: {exc}") from None
+    return source_settings(system, config)
 
 
 def destination_for(config: HubConfig) -> Any:
@@ -112,7 +70,15 @@ def run_source(system: str, config: HubConfig) -> SourceRunSummary:
     module = importlib.import_module(f"pipelines.{system}_pipeline")
     settings = build_settings(system, config)
     config.state_dir.mkdir(parents=True, exist_ok=True)
-    load_info = module.load(settings, destination_for(config), pipelines_dir=str(config.state_dir))
+    try:
+        load_info = module.load(
+            settings, destination_for(config), pipelines_dir=str(config.state_dir)
+        )
+    except Exception as exc:
+        explained = explain_failure(system, exc, config)
+        if explained is None:
+            raise
+        raise explained from exc
     summary = SourceRunSummary(system=system, dataset=SYSTEMS[system][2])
     # LoadInfo is a NamedTuple: only a list means several loads.
     infos = load_info if isinstance(load_info, list) else [load_info]
@@ -127,3 +93,55 @@ def run_source(system: str, config: HubConfig) -> SourceRunSummary:
                 summary.rows_by_table[table] = summary.rows_by_table.get(table, 0) + count
     log.info("loaded %s: %s", system, summary.rows_by_table)
     return summary
+
+
+def explain_failure(system: str, exc: BaseException, config: HubConfig) -> Exception | None:
+    """The user-facing error behind a dlt failure, or None to keep ``exc`` as it is.
+
+    dlt wraps a connector's error in ``PipelineStepFailed`` (whose text is mostly dlt's) and a
+    warehouse problem in "check your credentials / internet connection": this digs out the cause
+    and names what to fix instead.
+    """
+    source_error = find_source_error(exc)
+    if source_error is not None:
+        return source_error
+    chain = _chain_text(exc)
+    if config.warehouse.target == "duckdb":
+        return duckdb_lock_error(chain, config, f"loading {system}")
+    pg_error = _postgres_error(exc)
+    if pg_error is not None:
+        return explain_connection_error(pg_error, config)
+    return None
+
+
+def _chain_text(exc: BaseException) -> str:
+    parts: list[str] = []
+    seen: set[int] = set()
+    stack: list[Any] = [exc]
+    while stack:
+        item = stack.pop()
+        if not isinstance(item, BaseException) or id(item) in seen:
+            continue
+        seen.add(id(item))
+        parts.append(str(item))
+        stack.extend([item.__cause__, item.__context__, getattr(item, "exception", None)])
+    return "\n".join(parts)
+
+
+def _postgres_error(exc: BaseException) -> BaseException | None:
+    """The psycopg2 connection error (wrong role/password/host/database) inside ``exc``, if any."""
+    try:
+        import psycopg2
+    except ImportError:  # pragma: no cover - postgres extra not installed
+        return None
+    seen: set[int] = set()
+    stack: list[Any] = [exc]
+    while stack:
+        item = stack.pop()
+        if not isinstance(item, BaseException) or id(item) in seen:
+            continue
+        seen.add(id(item))
+        if isinstance(item, psycopg2.OperationalError):
+            return item
+        stack.extend([item.__cause__, item.__context__, getattr(item, "exception", None)])
+    return None

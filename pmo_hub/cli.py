@@ -12,10 +12,14 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pmo_hub import progress
-from pmo_hub.config import ConfigError, load_config
-from pmo_hub.runs import RunSummary, run_sync_job
+from pmo_hub.config import ConfigError, check_config, load_config
+from pmo_hub.errors import PmoHubError, RunInProgressError
+
+if TYPE_CHECKING:  # pmo_hub.runs imports pandas/duckdb: not needed to check a configuration
+    from pmo_hub.runs import RunSummary
 
 STATE_DIR = Path(".pmo-hub")
 # Volume tiers of sandbox.portfolio.TIERS (kept literal: the parser must not import the sandbox).
@@ -112,9 +116,36 @@ def _print_rows(rows_by_table: dict[str, int]) -> None:
             print("  " + "   ".join(cells[i : i + 2]))
 
 
+def cmd_check(config_file: Path | None, network: bool) -> int:
+    """``pmo-hub run --check``: configuration, secrets, warehouse and (optionally) each source."""
+    from pmo_hub.preflight import check_sources, check_warehouse
+    from pmo_hub.run_lock import acquire_run_lock
+
+    config = load_config(config_file)
+    check_config(config, construct=False)  # at once, no network: missing settings and secrets
+    check_config(config)  # the connectors' own validation of their settings
+    print(f"configuration: ok (sources enabled: {', '.join(config.enabled) or 'none'})")
+    check_warehouse(config)
+    print(f"warehouse ({config.warehouse.target}): ok")
+    try:
+        acquire_run_lock(config).release()
+    except RunInProgressError as exc:  # not a configuration problem: the run would just wait
+        print(f"warehouse: warning: {exc}")
+    failed = 0
+    for result in check_sources(config, network=network):
+        failed += not result.ok
+        stream = sys.stdout if result.ok else sys.stderr
+        print(f"{result.name}: {result.status}: {result.message}", file=stream)
+    return 1 if failed else 0
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     config_file = Path(args.config) if args.config else None
-    load_config(config_file)  # a clear error before anything starts
+    if args.check:
+        return cmd_check(config_file, network=not args.no_network)
+    check_config(load_config(config_file), construct=False)  # clear errors before anything
+    from pmo_hub.runs import run_sync_job
+
     progress.attach_console()
     started = time.monotonic()
     tags = {"pmo_hub/reconcile": "true"} if args.reconcile else {}
@@ -172,6 +203,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
         _append_hub_paths(config_file, root)
         os.environ.update(sandbox.secrets())
         print("[demo] running the sync job through Dagster (in process) ...", flush=True)
+        from pmo_hub.runs import run_sync_job
+
         progress.attach_console()
         run_started = time.monotonic()
         summary = run_sync_job(config_file)
@@ -231,7 +264,8 @@ def cmd_sandbox_up(args: argparse.Namespace) -> int:
     # A control.json left by an earlier run would send `tick` (and anyone waiting for the file)
     # to a dead server: it appears again only once this run's servers are up.
     control_file.unlink(missing_ok=True)
-    sandbox = start_sandbox(directory, args.tier, args.seed)
+    jira_mode = "dc" if args.jira_deployment == "datacenter" else "cloud"
+    sandbox = start_sandbox(directory, args.tier, args.seed, jira_mode=jira_mode)
     try:
         # SIGTERM (kill, process managers, Popen.terminate) stops the servers like Ctrl-C does.
         signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
@@ -243,7 +277,13 @@ def cmd_sandbox_up(args: argparse.Namespace) -> int:
             json.dumps({"url": sandbox.control.url, "pid": os.getpid()}), encoding="utf-8"
         )
         partial.replace(control_file)
-        print(f"Jira (Cloud, HTTPS):      {sandbox.jira.url}   email {sandbox.jira.email}")
+        if jira_mode == "cloud":
+            print(f"Jira (Cloud, HTTPS):      {sandbox.jira.url}   email {sandbox.jira.email}")
+        else:
+            print(
+                f"Jira (Data Center, HTTPS): {sandbox.jira.url}   PAT below, or basic auth "
+                f"{sandbox.jira.username} / {sandbox.jira.password}"
+            )
         print(f"Microsoft authority:      {sandbox.microsoft.authority}")
         print(f"Microsoft Graph:          {sandbox.microsoft.graph_url}")
         print(f"Microsoft app client id:  {sandbox.microsoft.client_id}")
@@ -311,6 +351,14 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run the main sync job with your configuration")
     run.add_argument("--config", help="config file (default: $PMO_HUB_CONFIG or ./pmo-hub.toml)")
     run.add_argument("--reconcile", action="store_true", help="also detect deletes (nightly mode)")
+    run.add_argument(
+        "--check",
+        action="store_true",
+        help="only check the configuration, secrets, warehouse and sources (exit 1 on a problem)",
+    )
+    run.add_argument(
+        "--no-network", action="store_true", help="with --check: do not contact Jira or Microsoft"
+    )
     run.set_defaults(func=cmd_run)
 
     ui = sub.add_parser("ui", help="open the Dagster UI on this project's runs (dagster dev)")
@@ -330,6 +378,12 @@ def build_parser() -> argparse.ArgumentParser:
     up.add_argument("--tier", default="S", choices=SANDBOX_TIERS)
     up.add_argument("--seed", type=int, default=42)
     up.add_argument("--dir", default=str(STATE_DIR / "sandbox-up"))
+    up.add_argument(
+        "--jira-deployment",
+        default="cloud",
+        choices=("cloud", "datacenter"),
+        help="serve Jira Cloud (REST v3 + v2) or Data Center (REST v2, PAT or basic auth)",
+    )
     up.set_defaults(func=cmd_sandbox_up)
     files = sandbox_sub.add_parser("files", help="write the file sources and manifest to DIR")
     files.add_argument("directory")
@@ -355,6 +409,9 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"configuration error: {exc}", file=sys.stderr)
         return 2
+    except PmoHubError as exc:  # run in progress, warehouse unusable, source refused: all named
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

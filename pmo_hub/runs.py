@@ -15,7 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pmo_hub.config import CONFIG_ENV, SOURCE_NAMES, HubConfig, load_config
+from pmo_hub.config import CONFIG_ENV, SOURCE_NAMES, HubConfig, check_config, load_config
+from pmo_hub.preflight import check_warehouse
+from pmo_hub.run_lock import acquire_run_lock
 from pmo_hub.warehouse import query, quote_ident
 
 log = logging.getLogger(__name__)
@@ -76,23 +78,29 @@ def dagster_home(config: HubConfig) -> Path:
 
 def run_sync_job(config_file: Path | None = None, tags: dict[str, str] | None = None) -> RunSummary:
     """Materialize every asset through Dagster, in this process, on the persistent instance."""
-    import dagster as dg
-
     if config_file is not None:
         os.environ[CONFIG_ENV] = str(Path(config_file).resolve())
     config = load_config()  # fail fast, before Dagster starts, with the setting to fix
-    from orchestration.definitions import defs
+    check_config(config)  # every missing setting/secret named, before any network call
+    check_warehouse(config)  # PostgreSQL: a wrong URL/role fails here, in seconds
+    run_lock = acquire_run_lock(config)  # a second run on this warehouse is refused at once
+    try:
+        import dagster as dg  # after the checks: importing Dagster takes seconds
 
-    home = dagster_home(config)
-    job = defs.resolve_job_def("pmo_hub_sync")
-    started = time.time()
-    with dg.DagsterInstance.from_config(str(home)) as instance:
-        result = job.execute_in_process(
-            instance=instance,
-            tags=tags or {},
-            raise_on_error=False,
-            run_config={"loggers": {"progress": {}}},
-        )
+        from orchestration.definitions import defs
+
+        home = dagster_home(config)
+        job = defs.resolve_job_def("pmo_hub_sync")
+        started = time.time()
+        with dg.DagsterInstance.from_config(str(home)) as instance:
+            result = job.execute_in_process(
+                instance=instance,
+                tags=tags or {},
+                raise_on_error=False,
+                run_config={"loggers": {"progress": {}}},
+            )
+    finally:
+        run_lock.release()
     return summarize(result, config, started, home)
 
 

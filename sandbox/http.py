@@ -80,11 +80,20 @@ def json_response(body: Any, status: int = 200, **headers: str) -> SandboxRespon
 
 
 Handler = Callable[[SandboxRequest], SandboxResponse]
+# (status, message, request) -> the product's error response for 404/405/500 outside any route.
+ErrorFactory = Callable[[int, str, SandboxRequest], SandboxResponse]
+
+
+def jira_error(status: int, message: str, request: SandboxRequest) -> SandboxResponse:
+    """Jira's error body: ``{"errorMessages": [...], "errors": {}}``."""
+    return json_response({"errorMessages": [message], "errors": {}}, status)
 
 
 class Router:
-    def __init__(self) -> None:
+    def __init__(self, error: ErrorFactory = jira_error) -> None:
         self._routes: list[tuple[str, re.Pattern[str], Handler]] = []
+        # Each product answers unknown routes and wrong methods in its own error shape.
+        self.error = error
 
     def add(self, method: str, pattern: str, handler: Handler) -> None:
         self._routes.append((method.upper(), re.compile(f"^{pattern}$"), handler))
@@ -101,8 +110,8 @@ class Router:
             request.params = match.groupdict()
             return handler(request)
         if path_matched:
-            return json_response({"errorMessages": ["Method not allowed"]}, 405)
-        return json_response({"errorMessages": [f"No route for {request.path}"]}, 404)
+            return self.error(405, "Method not allowed", request)
+        return self.error(404, f"No route for {request.path}", request)
 
 
 class FaultInjector:
@@ -177,6 +186,9 @@ class SandboxServer:
         self.name = name
         self.faults = FaultInjector(faults or FaultConfig())
         self.request_counts: Counter[str] = Counter()  # "GET /rest/api/3/search/jql" -> n
+        # Called with every (request, response) before it is sent, faults included: a product's
+        # own response headers (Graph's request-id) go here.
+        self.response_hook: Callable[[SandboxRequest, SandboxResponse], None] | None = None
         self._counts_lock = threading.Lock()
         server = self
 
@@ -211,9 +223,9 @@ class SandboxServer:
                     try:
                         response = server.router.dispatch(request)
                     except Exception as exc:  # a sandbox bug must surface as a 500, not a hang
-                        response = json_response(
-                            {"errorMessages": [f"sandbox error: {exc!r}"]}, 500
-                        )
+                        response = server.router.error(500, f"sandbox error: {exc!r}", request)
+                if server.response_hook is not None:
+                    server.response_hook(request, response)
                 self._send(response)
 
             def _send(self, response: SandboxResponse) -> None:

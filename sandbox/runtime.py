@@ -30,9 +30,12 @@ class RunningSandbox:
             "jira": {
                 "enabled": True,
                 "base_url": self.jira.url,
-                "deployment": "cloud",
-                "email": self.jira.email,
                 "verify": str(self.certificate.cert_path),
+                **(
+                    {"deployment": "cloud", "email": self.jira.email}
+                    if self.jira.mode == "cloud"
+                    else {"deployment": "datacenter"}
+                ),
             },
             "planner": {
                 "enabled": True,
@@ -54,8 +57,13 @@ class RunningSandbox:
 
     def secrets(self) -> dict[str, str]:
         """Environment variables holding the sandbox's credentials."""
+        jira = (
+            {"PMO_HUB_JIRA_API_TOKEN": self.jira.api_token}
+            if self.jira.mode == "cloud"
+            else {"PMO_HUB_JIRA_PAT": self.jira.pat}
+        )
         return {
-            "PMO_HUB_JIRA_API_TOKEN": self.jira.api_token,
+            **jira,
             "PMO_HUB_PLANNER_CLIENT_SECRET": self.microsoft.client_secret,
         }
 
@@ -114,8 +122,13 @@ def start_sandbox(
     seed: int = 42,
     faults: FaultConfig | None = None,
     world: World | None = None,
+    jira_mode: str = "cloud",
 ) -> RunningSandbox:
-    """Generate the world, write its files under ``directory/files`` and start every server."""
+    """Generate the world, write its files under ``directory/files`` and start every server.
+
+    ``jira_mode`` is ``cloud`` (REST v3 + v2, email + API token) or ``dc`` (Data Center: REST v2,
+    personal access token or basic user/password).
+    """
     from sandbox.jira.server import start_jira_server
     from sandbox.microsoft.server import start_microsoft_server
 
@@ -124,7 +137,7 @@ def start_sandbox(
     world = world or World.generate(tier, seed)
     world.write_files(directory / "files")
     certificate = write_self_signed_certificate(directory / "tls")
-    jira = start_jira_server(world.jira, mode="cloud", tls=certificate, faults=faults)
+    jira = start_jira_server(world.jira, mode=jira_mode, tls=certificate, faults=faults)
     microsoft = start_microsoft_server(world.planner, tls=certificate, faults=faults)
     control = SandboxServer(_control_router(world), name="sandbox-control").start()
     return RunningSandbox(world, directory, certificate, jira, microsoft, control)

@@ -177,7 +177,7 @@ class _Context:
             if missing:
                 raise JiraError(
                     f"Jira projects not found or not visible to the sync account: {sorted(missing)} "
-                    "(check SOURCES__JIRA__PROJECTS)"
+                    "(check [sources.jira] projects)"
                 )
             projects = [p for p in projects if p["key"].upper() in wanted]
         return sorted(projects, key=lambda p: int(p["id"]))

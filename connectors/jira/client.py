@@ -1,8 +1,10 @@
 """HTTP client for Jira Cloud (REST v3, Agile 1.0) and Data Center (REST v2).
 
-Pooled ``requests.Session``; timeouts on every call; 429 and 503 honour ``Retry-After``; other
-5xx and connection errors back off exponentially with full jitter; every request has a bounded
-total wait. 401/403 fail at once with a message naming the settings to fix, never the secret.
+Pooled ``requests.Session``; a 10 s connect timeout and a read timeout on every call; 429 and 503
+honour ``Retry-After``; other 5xx, read timeouts and connection resets back off exponentially with
+full jitter; every request has a bounded total wait. 401/403, other 4xx and a host that cannot be
+reached on first contact (DNS, refused, TLS, connect timeout) fail at once with a message naming
+the URL and the setting to fix, never the secret. Errors are ``pmo_hub.errors.SourceError``s.
 API changes: https://developer.atlassian.com/changelog/
 """
 
@@ -20,33 +22,53 @@ import requests
 from requests.adapters import HTTPAdapter
 
 from connectors.jira import settings as cfg
+from pmo_hub.errors import (
+    SourceAuthError,
+    SourceDataError,
+    SourceError,
+    SourceTransientError,
+    SourceUnreachableError,
+    connection_failure,
+)
 
 log = logging.getLogger(__name__)
 
 RETRY_STATUSES = {429, 500, 502, 503, 504}
+CONNECT_TIMEOUT_SECONDS = 10.0
 
 
-class JiraError(RuntimeError):
+class JiraError(SourceError):
     """A Jira request failed for good."""
 
+    def __init__(self, message: str, **kwargs: object) -> None:
+        super().__init__("jira", message, **kwargs)  # type: ignore[arg-type]
 
-class JiraAuthError(JiraError):
+
+class JiraAuthError(JiraError, SourceAuthError):
     """Jira rejected the credentials (401) or the permission (403)."""
 
 
-class JiraRequestError(JiraError):
+class JiraUnreachableError(JiraError, SourceUnreachableError):
+    """The Jira host could not be reached (DNS, connection refused, TLS, connect timeout)."""
+
+
+class JiraRequestError(JiraError, SourceDataError):
     """Jira answered an error the client must not retry (400, 404, 410, ...)."""
 
-    def __init__(self, status: int, method: str, path: str, messages: list[str]) -> None:
-        self.status = status
+    def __init__(
+        self, status: int, method: str, path: str, messages: list[str], base_url: str = ""
+    ) -> None:
         self.messages = messages
         super().__init__(
-            f"Jira answered HTTP {status} to {method} {path}: {'; '.join(messages) or 'no message'}"
+            f"Jira answered HTTP {status} to {method} {base_url}{path}: "
+            f"{'; '.join(messages) or 'no message'}",
+            url=base_url or None,
+            status=status,
         )
 
 
-class JiraRetryExhausted(JiraError):
-    """Retries ran out (attempts or total wait) on 429/5xx/connection errors."""
+class JiraRetryExhausted(JiraError, SourceTransientError):
+    """Retries ran out (attempts or total wait) on 429/5xx/timeouts/connection resets."""
 
 
 def _messages(response: requests.Response) -> list[str]:
@@ -98,7 +120,7 @@ class JiraClient:
         self.deployment = deployment
         self.api_version = "3" if deployment == "cloud" else "2"
         self.verify = verify
-        self.timeout = (10.0, timeout_seconds)
+        self.timeout = (CONNECT_TIMEOUT_SECONDS, timeout_seconds)
         self.max_attempts = max_attempts
         self.max_retry_wait = max_retry_wait_seconds
         self.backoff_base = backoff_base_seconds
@@ -112,12 +134,17 @@ class JiraClient:
             self.session.auth = (email, api_token)
         elif pat:
             self.session.headers["Authorization"] = f"Bearer {pat}"
+        # The hub's variables first (README); dlt's own names for the standalone pipeline.
         self._credential_hint = (
-            "SOURCES__JIRA__EMAIL and SOURCES__JIRA__API_TOKEN"
+            "PMO_HUB_JIRA_API_TOKEN (and [sources.jira] email; SOURCES__JIRA__API_TOKEN and "
+            "SOURCES__JIRA__EMAIL when the dlt pipeline runs alone)"
             if deployment == "cloud"
-            else "SOURCES__JIRA__PAT"
+            else "PMO_HUB_JIRA_PAT (SOURCES__JIRA__PAT when the dlt pipeline runs alone)"
         )
         self._has_credentials = bool((email and api_token) or pat)
+        # Once the host has answered, a refused/failed connection is a blip worth retrying; before
+        # that it means a wrong URL, a down host or a TLS problem: retrying only hides it.
+        self._reached = False
         self.requests_made = 0
         self.retries = 0
         self.waited_seconds = 0.0
@@ -140,7 +167,14 @@ class JiraClient:
     ) -> requests.Response:
         """Send one request with retries; raise a :class:`JiraError` subclass on failure."""
         if not self._has_credentials:
-            raise JiraAuthError(f"Jira credentials are not configured: set {self._credential_hint}")
+            raise JiraAuthError(
+                f"Jira credentials are not configured for {self.base_url}: set "
+                f"{self._credential_hint}",
+                url=self.base_url,
+                setting="PMO_HUB_JIRA_API_TOKEN"
+                if self.deployment == "cloud"
+                else "PMO_HUB_JIRA_PAT",
+            )
         url = path_or_url if path_or_url.startswith("http") else self.base_url + path_or_url
         shown = urlsplit(url).path  # never log query strings or headers
         waited = 0.0
@@ -153,20 +187,37 @@ class JiraClient:
                 self.requests_made += 1
             except (requests.ConnectionError, requests.Timeout) as exc:
                 self.requests_made += 1
-                reason = type(exc).__name__
+                reason, unreachable = connection_failure(exc)
+                if unreachable and not self._reached:
+                    raise JiraUnreachableError(
+                        f"Jira at {self.base_url} is unreachable ({reason} on {method} {shown}); "
+                        "check [sources.jira] base_url, the network or proxy"
+                        + (", and [sources.jira] verify (CA bundle)" if "TLS" in reason else ""),
+                        url=self.base_url,
+                        setting="[sources.jira] base_url",
+                    ) from None
                 response = None
             else:
+                self._reached = True
                 status = response.status_code
                 if status < 400:
                     return response
                 if status in (401, 403):
+                    what = "credentials" if status == 401 else "permission"
                     raise JiraAuthError(
-                        f"Jira rejected the credentials (HTTP {status}) for {self.base_url}: check "
+                        f"Jira rejected the {what} (HTTP {status}) for {self.base_url}: check "
                         f"{self._credential_hint} (tokens expire; rotate and update the secret) and "
-                        "that the account may browse the configured projects."
+                        "that the account may browse the configured projects.",
+                        url=self.base_url,
+                        setting="PMO_HUB_JIRA_API_TOKEN"
+                        if self.deployment == "cloud"
+                        else "PMO_HUB_JIRA_PAT",
+                        status=status,
                     )
                 if status not in RETRY_STATUSES:
-                    raise JiraRequestError(status, method, shown, _messages(response))
+                    raise JiraRequestError(
+                        status, method, shown, _messages(response), base_url=self.base_url
+                    )
                 reason = f"HTTP {status}"
                 if response.headers.get("RateLimit-Reason"):
                     reason += f" ({response.headers['RateLimit-Reason']})"
@@ -181,8 +232,10 @@ class JiraClient:
                 delay = random.uniform(0, min(30.0, self.backoff_base * 2 ** (attempt - 1)))
             if attempt == self.max_attempts or waited + delay > self.max_retry_wait:
                 raise JiraRetryExhausted(
-                    f"Jira kept failing ({reason}) on {method} {shown} after {attempt} attempts "
-                    f"and {waited:.1f} s of waiting"
+                    f"Jira at {self.base_url} kept failing ({reason}) on {method} {shown} after "
+                    f"{attempt} attempts and {waited:.1f} s of waiting; the run stopped without "
+                    "committing state — run again later to resume",
+                    url=self.base_url,
                 )
             log.warning(
                 "Jira %s on %s %s; retrying in %.2f s (attempt %d/%d)",

@@ -4,6 +4,11 @@ Graph reference: https://learn.microsoft.com/graph/api/resources/planner-overvie
 throttling guidance https://learn.microsoft.com/graph/throttling. Planner pages at ~400 items and
 ignores ``$top``; ``@odata.nextLink`` is followed verbatim. ``Retry-After`` values of minutes are
 reported, so waits are bounded by settings and every wait is logged.
+
+Failures are ``pmo_hub.errors.SourceError``s: refused credentials, 403, other 4xx and a host that
+cannot be reached on first contact (DNS, refused, TLS, connect timeout; 10 s connect timeout on
+every call, msal's included) fail at once; only 429, 5xx, read timeouts and connection resets are
+retried.
 """
 
 from __future__ import annotations
@@ -19,28 +24,53 @@ import msal
 import requests
 from requests.adapters import HTTPAdapter
 
-from connectors.planner.settings import BATCH_PATH, PlannerSettings, setting_hint
+from connectors.planner.settings import (
+    BATCH_PATH,
+    HUB_SECRET_ENV,
+    PlannerSettings,
+    setting_hint,
+)
+from pmo_hub.errors import (
+    SourceAuthError,
+    SourceDataError,
+    SourceError,
+    SourceTransientError,
+    SourceUnreachableError,
+    connection_failure,
+)
 
 logger = logging.getLogger(__name__)
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 MAX_BACKOFF_SECONDS = 60.0
+HUB_CLIENT_SECRET_ENV = HUB_SECRET_ENV["client_secret"]
+CONNECT_TIMEOUT_SECONDS = 10.0
 
 
-class PlannerAuthError(RuntimeError):
+class PlannerError(SourceError):
+    """The Planner source failed; the message names the URL and the setting to fix."""
+
+    def __init__(self, message: str, **kwargs: object) -> None:
+        super().__init__("planner", message, **kwargs)  # type: ignore[arg-type]
+
+
+class PlannerAuthError(PlannerError, SourceAuthError):
     """The identity platform or Graph refused the app's credentials or permissions."""
 
 
-class GraphThrottledError(RuntimeError):
+class PlannerUnreachableError(PlannerError, SourceUnreachableError):
+    """The identity authority or Graph could not be reached (DNS, refused, TLS, connect timeout)."""
+
+
+class GraphThrottledError(PlannerError, SourceTransientError):
     """Graph asked to wait longer than the configured bounds; re-run later to resume."""
 
 
-class GraphError(RuntimeError):
+class GraphError(PlannerError, SourceDataError):
     """A Graph request failed for a reason retrying will not fix (or retries ran out)."""
 
-    def __init__(self, message: str, status: int | None = None) -> None:
-        super().__init__(message)
-        self.status = status
+    def __init__(self, message: str, status: int | None = None, **kwargs: object) -> None:
+        super().__init__(message, status=status, **kwargs)
 
 
 def _make_session(settings: PlannerSettings) -> requests.Session:
@@ -58,6 +88,12 @@ def _make_session(settings: PlannerSettings) -> requests.Session:
 def _path(url: str) -> str:
     # Only the path is logged: query strings may carry skip tokens, never worth a log line.
     return urlsplit(url).path
+
+
+def url_shown(url: str) -> str:
+    """``scheme://host/path`` of ``url``: enough to act on, without query string or userinfo."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.hostname}{f':{parts.port}' if parts.port else ''}{parts.path}"
 
 
 def _retry_after(response: requests.Response) -> float | None:
@@ -99,6 +135,9 @@ class GraphClient:
         self.tokens_acquired = 0
         self.waits: list[float] = []
         self.requests_sent = 0
+        # Once Graph has answered, a failed connection is a blip worth retrying; before that it
+        # means a wrong URL, a down host or a TLS problem that retrying only hides.
+        self._graph_reached = False
 
     # -- auth ------------------------------------------------------------------------------------
 
@@ -131,16 +170,36 @@ class GraphClient:
                     instance_discovery=s.resolved_instance_discovery,
                     http_client=self._auth_session,
                     token_cache=msal.TokenCache(),
+                    timeout=(CONNECT_TIMEOUT_SECONDS, s.timeout_seconds),
                 )
+            except (requests.ConnectionError, requests.Timeout) as exc:
+                raise self._authority_unreachable(exc) from None
             except (ValueError, requests.RequestException) as exc:
                 # msal's messages name the authority, never the credential.
                 raise PlannerAuthError(
                     f"Cannot use the identity authority {s.resolved_authority} (check "
                     f"{setting_hint('authority')}, {setting_hint('tenant_id')}, "
                     f"{setting_hint('verify')}): "
-                    f"{type(exc).__name__}: {exc}"
+                    f"{type(exc).__name__}: {exc}",
+                    url=s.resolved_authority,
+                    setting="[sources.planner] authority",
                 ) from None
         return self._app
+
+    def _authority_unreachable(self, exc: BaseException) -> SourceError:
+        s = self.settings
+        reason, unreachable = connection_failure(exc)
+        message = (
+            f"Microsoft Planner: the identity authority {s.resolved_authority} is unreachable "
+            f"({reason}); check {setting_hint('authority')}, {setting_hint('tenant_id')}"
+            + (f", {setting_hint('verify')} (CA bundle)" if "TLS" in reason else "")
+            + ", the network or proxy"
+        )
+        if unreachable:
+            return PlannerUnreachableError(
+                message, url=s.resolved_authority, setting="[sources.planner] authority"
+            )
+        return GraphError(message, url=s.resolved_authority, transient=True)
 
     def access_token(self) -> str:
         """A valid app-only access token for Graph, from msal's cache when possible.
@@ -151,7 +210,10 @@ class GraphClient:
         """
         if self._token is not None:
             return self._token
-        result = self._msal_app().acquire_token_for_client(scopes=[self.settings.scope])
+        try:
+            result = self._msal_app().acquire_token_for_client(scopes=[self.settings.scope])
+        except (requests.ConnectionError, requests.Timeout) as exc:
+            raise self._authority_unreachable(exc) from None
         if "access_token" not in result:
             error = result.get("error", "unknown_error")
             description = str(result.get("error_description", "")).split(" Trace ID:")[0]
@@ -164,8 +226,10 @@ class GraphClient:
             else:
                 hint = "check the app registration settings"
             raise PlannerAuthError(
-                f"Microsoft identity platform refused the Planner app credentials "
-                f"({error}: {description}); {hint}"
+                f"Microsoft identity platform ({self.settings.resolved_authority}) refused the "
+                f"Planner app credentials ({error}: {description}); {hint}",
+                url=self.settings.resolved_authority,
+                setting=HUB_CLIENT_SECRET_ENV if error == "invalid_client" else None,
             )
         if result.get("token_source") == "identity_provider":
             self.tokens_acquired += 1
@@ -188,13 +252,14 @@ class GraphClient:
         s = self.settings
         if delay > s.max_retry_after_seconds:
             raise GraphThrottledError(
-                f"Graph asked to wait {delay:.0f} s ({reason}) on {_path(url)}, more than "
+                f"Microsoft Graph asked to wait {delay:.0f} s ({reason}) on {url_shown(url)}, more than "
                 f"max_retry_after_seconds={s.max_retry_after_seconds:g}; the run stopped without "
                 "committing state — re-run later to resume"
             )
         if self._waited + delay > s.max_total_wait_seconds:
             raise GraphThrottledError(
-                f"Graph throttling waits would exceed max_total_wait_seconds="
+                f"Microsoft Graph ({self.settings.graph_url}) throttling waits would exceed "
+                "max_total_wait_seconds="
                 f"{s.max_total_wait_seconds:g} ({self._waited:.0f} s already); the run stopped "
                 "without committing state — re-run later to resume"
             )
@@ -247,20 +312,35 @@ class GraphClient:
                     timeout=(10, s.timeout_seconds),
                 )
             except (requests.ConnectionError, requests.Timeout) as exc:
+                reason, unreachable = connection_failure(exc)
+                if unreachable and not self._graph_reached:
+                    raise PlannerUnreachableError(
+                        f"Microsoft Graph at {s.graph_url} is unreachable ({reason} on {method} "
+                        f"{_path(url)}); check {setting_hint('graph_url')}"
+                        + (f", {setting_hint('verify')} (CA bundle)" if "TLS" in reason else "")
+                        + ", the network or proxy",
+                        url=s.graph_url,
+                        setting="[sources.planner] graph_url",
+                    ) from None
                 if attempt >= s.max_attempts:
                     raise GraphError(
-                        f"Graph {method} {_path(url)} failed after {attempt} attempts: "
-                        f"{type(exc).__name__}"
+                        f"Graph {method} {s.graph_url.rstrip('/')}{_path(url)} failed after "
+                        f"{attempt} attempts ({reason}); run again later to resume",
+                        url=s.graph_url,
+                        transient=True,
                     ) from None
-                self._wait(self._backoff(attempt), type(exc).__name__, url, attempt)
+                self._wait(self._backoff(attempt), reason, url, attempt)
                 continue
+            self._graph_reached = True
             status = response.status_code
             if status == 401:
                 if reauthenticated:
                     raise PlannerAuthError(
-                        f"Graph rejected a freshly acquired token on {_path(url)} (401 "
-                        f"{_error_code(response)}); check {setting_hint('graph_url')}, "
-                        f"{setting_hint('scope')} and {setting_hint('tenant_id')}"
+                        f"Microsoft Graph rejected a freshly acquired token on {url_shown(url)} "
+                        f"(401 {_error_code(response)}); check {setting_hint('graph_url')}, "
+                        f"{setting_hint('scope')} and {setting_hint('tenant_id')}",
+                        url=s.graph_url,
+                        status=401,
                     )
                 # Tokens can expire mid-sync (or be revoked): drop msal's cached token, get one
                 # fresh token, and retry once.
@@ -271,14 +351,21 @@ class GraphClient:
                 continue
             if status == 403:
                 raise PlannerAuthError(
-                    f"Graph denied access to {_path(url)} (403 {_error_code(response)}); grant the "
-                    "app the application permissions Tasks.Read.All and Group.Read.All "
-                    "(User.Read.All for users) with admin consent"
+                    f"Microsoft Graph denied access to {url_shown(url)} (403 "
+                    f"{_error_code(response)}); grant the app [sources.planner] client_id the "
+                    "application permissions Tasks.Read.All and Group.Read.All (User.Read.All for "
+                    "users) with admin consent",
+                    url=s.graph_url,
+                    status=403,
                 )
             if status in RETRY_STATUSES:
                 if attempt >= s.max_attempts:
                     raise GraphError(
-                        f"Graph {method} {_path(url)} still answered {status} after {attempt} attempts"
+                        f"Graph {method} {s.graph_url.rstrip('/')}{_path(url)} still answered "
+                        f"{status} after {attempt} attempts; run again later to resume",
+                        status,
+                        url=s.graph_url,
+                        transient=True,
                     )
                 retry_after = _retry_after(response)
                 delay = retry_after if retry_after is not None else self._backoff(attempt)
@@ -287,9 +374,10 @@ class GraphClient:
                 continue
             if status >= 400:
                 raise GraphError(
-                    f"Graph {method} {_path(url)} failed with {status} {_error_code(response)}: "
-                    f"{_error_message(response)}",
+                    f"Microsoft Graph {method} {url_shown(url)} failed with {status} "
+                    f"{_error_code(response)}: {_error_message(response)}",
                     status,
+                    url=s.graph_url,
                 )
             return response.json()
 
@@ -358,7 +446,10 @@ class GraphClient:
                         delay = max(delay, self._backoff(attempt))
                 elif status == 403:
                     raise PlannerAuthError(
-                        f"Graph denied access to {path} (403); grant the app Tasks.Read.All"
+                        f"Microsoft Graph denied access to {self.url(path)} (403); grant the app "
+                        "[sources.planner] client_id the application permission Tasks.Read.All",
+                        url=self.settings.graph_url,
+                        status=403,
                     )
                 else:
                     error = (item.get("body") or {}).get("error", {})

@@ -21,6 +21,7 @@ from orchestration.resources import HubConfigResource
 from orchestration.translators import PmoDbtTranslator
 from pmo_hub import progress
 from pmo_hub.config import HubConfig
+from pmo_hub.postgres import explain_dbt_failure
 
 CORE_SELECT = (
     "resource_type:seed fqn:pmo_hub.staging fqn:pmo_hub.intermediate fqn:pmo_hub.marts.core"
@@ -102,6 +103,13 @@ def _run_dbt(
         )
     progress.report("dbt", f"{step} full log: {log_path}", always=True)
     if not invocation.is_successful():
+        error = invocation.get_error()
+        # PostgreSQL lock timeout / DuckDB file lock: name the session or process that blocks.
+        explained = explain_dbt_failure(
+            Exception("\n".join([*failures, str(error or "")])), config, step=f"dbt ({step})"
+        )
+        if explained is not None:
+            raise dg.Failure(description=str(explained), allow_retries=False) from explained
         detail = (
             "; ".join(failures[:3]) or f"dbt exited with an error before building (see {log_path})"
         )

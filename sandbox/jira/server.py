@@ -372,6 +372,14 @@ class JiraSandbox:
             "Basic " + base64.b64encode(f"{self.email}:{self.api_token}".encode()).decode()
         )
         self._bearer = f"Bearer {self.pat}"
+        # Data Center also takes basic auth with the user's name and password.
+        self.username = world.api_user.dc_name
+        self.password = "dc-" + hashlib.sha256(f"password:{seed}".encode()).hexdigest()[:20]
+        self._dc_basic = (
+            "Basic " + base64.b64encode(f"{self.username}:{self.password}".encode()).decode()
+        )
+        # The API version of the request being served (links in a v2 answer point to v2).
+        self._request_local = threading.local()
         self._lock = threading.Lock()
         self._queries: OrderedDict[str, list[int]] = OrderedDict()
         self._query_seq = itertools.count(1)
@@ -388,6 +396,14 @@ class JiraSandbox:
     @property
     def url(self) -> str:
         return self.server.url
+
+    @property
+    def api(self) -> str:
+        """``{url}/rest/api/{v}`` for the version of the request being served."""
+        version = getattr(self._request_local, "version", None) or (
+            "3" if self.mode == "cloud" else "2"
+        )
+        return f"{self.url}/rest/api/{version}"
 
     @property
     def cert_path(self) -> str | None:
@@ -425,6 +441,7 @@ class JiraSandbox:
             ("GET", f"{api}/worklog/deleted", self._worklog_deleted, True),
             ("POST", f"{api}/worklog/list", self._worklog_list, True),
             *self._project_listing_routes(api),
+            *self._directory_routes(api),
             ("GET", "/rest/agile/1.0/board", self._boards, True),
             ("GET", r"/rest/agile/1.0/board/(?P<board>\d+)/sprint", self._sprints, True),
         ]
@@ -450,10 +467,11 @@ class JiraSandbox:
     def _guard(
         self, handler: Callable[[SandboxRequest], SandboxResponse]
     ) -> Callable[[SandboxRequest], SandboxResponse]:
-        expected = self._basic if self.mode == "cloud" else self._bearer
+        accepted = {self._basic} if self.mode == "cloud" else {self._bearer, self._dc_basic}
 
         def guarded(request: SandboxRequest) -> SandboxResponse:
-            if request.header("authorization") != expected:
+            self._request_local.version = request.params.get("v")
+            if request.header("authorization") not in accepted:
                 # The body never echoes what the client sent.
                 return json_response(
                     {"errorMessages": [AUTH_FAILED], "errors": {}},
@@ -493,7 +511,7 @@ class JiraSandbox:
     def _user_json(self, u: JiraUser) -> dict[str, Any]:
         if self.mode == "dc":
             body: dict[str, Any] = {
-                "self": f"{self.url}/rest/api/2/user?username={u.dc_name}",
+                "self": f"{self.api}/user?username={u.dc_name}",
                 "name": u.dc_name,
                 "key": u.dc_key,
                 "displayName": u.display_name,
@@ -502,7 +520,7 @@ class JiraSandbox:
             }
         else:
             body = {
-                "self": f"{self.url}/rest/api/3/user?accountId={u.account_id}",
+                "self": f"{self.api}/user?accountId={u.account_id}",
                 "accountId": u.account_id,
                 "accountType": u.account_type,
                 "displayName": u.display_name,
@@ -526,7 +544,7 @@ class JiraSandbox:
     def status_json(self, status_id: int) -> dict[str, Any]:
         name, category = STATUSES[status_id]
         return {
-            "self": f"{self.url}/rest/api/3/status/{status_id}",
+            "self": f"{self.api}/status/{status_id}",
             "id": str(status_id),
             "name": name,
             "description": "",
@@ -540,7 +558,7 @@ class JiraSandbox:
     def project_json(self, project_id: int, *, expand: str = "") -> dict[str, Any]:
         p = self.world.project_by_id[project_id]
         body: dict[str, Any] = {
-            "self": f"{self.url}/rest/api/3/project/{p.id}",
+            "self": f"{self.api}/project/{p.id}",
             "id": str(p.id),
             "key": p.key,
             "name": p.name,
@@ -551,13 +569,25 @@ class JiraSandbox:
         }
         if p.category_id is not None:
             body["projectCategory"] = {
-                "self": f"{self.url}/rest/api/3/projectCategory/{p.category_id}",
+                "self": f"{self.api}/projectCategory/{p.category_id}",
                 "id": str(p.category_id),
                 "name": p.category_name,
                 "description": p.name,
             }
-        if "lead" in expand or self.mode == "dc":
+        wanted = set(expand.split(",")) if expand else set()
+        # Every Jira project has a lead; the world's unmapped ones (no PM) just leave it out.
+        if ("lead" in wanted or self.mode == "dc") and p.lead is not None:
             body["lead"] = self.user(p.lead)
+        if "description" in wanted:
+            body["description"] = f"{p.name} ({p.project_code or 'no finance code'})"
+        if "url" in wanted:
+            body["url"] = ""  # Jira's "project URL" setting, empty unless an admin set one
+        if "projectKeys" in wanted:
+            body["projectKeys"] = [p.key]
+        if "issueTypes" in wanted:
+            body["issueTypes"] = [self.issue_type_json(t) for t in ISSUE_TYPES]
+        if wanted:
+            body["expand"] = "description,lead,issueTypes,url,projectKeys,permissions,insight"
         return body
 
     def history_json(self, h: History, *, epoch: bool = False) -> dict[str, Any]:
@@ -608,6 +638,7 @@ class JiraSandbox:
         version: str,
         *,
         changelog_cap: int | None = 40,
+        names_in_issue: bool = True,
     ) -> dict[str, Any]:
         wanted = self._resolve_fields(fields)
         body: dict[str, Any] = {"id": str(issue.id)}
@@ -630,6 +661,7 @@ class JiraSandbox:
                 "total": len(histories),
                 "histories": [self.history_json(h) for h in reversed(shown)],
             }
+        self._expand_issue(body, issue, wanted or [], expand, version, names_in_issue)
         return body
 
     def _resolve_fields(self, fields: list[str] | None) -> list[str] | None:
@@ -809,21 +841,39 @@ class JiraSandbox:
         p = w.project_by_key.get(key_or_id.upper())
         return p.id if p else None
 
-    @staticmethod
     def _offset_page(
-        request: SandboxRequest, items: list[Any], *, default: int = 50, cap: int = 50
+        self, request: SandboxRequest, items: list[Any], *, default: int = 50, cap: int = 50
     ) -> dict[str, Any]:
+        """Jira's offset page: platform pages carry absolute ``self``/``nextPage``, agile none."""
         start = request.int_arg("startAt", 0)
         size = max(1, min(request.int_arg("maxResults", default), cap))
         page = items[start : start + size]
-        return {
-            "self": request.path,
-            "maxResults": size,
-            "startAt": start,
-            "total": len(items),
-            "isLast": start + size >= len(items),
-            "values": page,
-        }
+        is_last = start + size >= len(items)
+        body: dict[str, Any] = {}
+        if not request.path.startswith("/rest/agile/"):
+            body["self"] = self._page_url(request, start, size)
+            if not is_last:
+                body["nextPage"] = self._page_url(request, start + size, size)
+        body.update(
+            {
+                "maxResults": size,
+                "startAt": start,
+                "total": len(items),
+                "isLast": is_last,
+                "values": page,
+            }
+        )
+        return body
+
+    def _page_url(self, request: SandboxRequest, start: int, size: int) -> str:
+        params = [
+            (k, v)
+            for k, vs in request.query.items()
+            if k not in ("startAt", "maxResults")
+            for v in vs
+        ]
+        params += [("startAt", str(start)), ("maxResults", str(size))]
+        return f"{self.url}{request.path}?{urlencode(params, safe=',')}"
 
     def _search_params(self, request: SandboxRequest) -> dict[str, Any]:
         if request.method == "POST":
@@ -869,7 +919,8 @@ class JiraSandbox:
                 "deploymentType": deployment,
                 "buildNumber": 100294,
                 "buildDate": "2026-11-01T00:00:00.000+0000",
-                "serverTime": self.ts(int(time.time() * 1000)),
+                "serverTime": self.ts(self.world.now_ms),
+                "serverTimeZone": str(self.zone),
                 "scmInfo": "sandbox",
                 "serverTitle": "pmo-hub sandbox Jira",
             }
@@ -932,7 +983,7 @@ class JiraSandbox:
         today = self.world.now.date()
         return [
             {
-                "self": f"{self.url}/rest/api/3/version/{v.id}",
+                "self": f"{self.api}/version/{v.id}",
                 "id": str(v.id),
                 "name": v.name,
                 "description": v.description,
@@ -988,7 +1039,7 @@ class JiraSandbox:
         key = self.world.project_by_id[pid].key
         return [
             {
-                "self": f"{self.url}/rest/api/3/component/{c.id}",
+                "self": f"{self.api}/component/{c.id}",
                 "id": str(c.id),
                 "name": c.name,
                 "lead": self.user(c.lead),
@@ -1048,11 +1099,14 @@ class JiraSandbox:
         issues = self.world.issues
         body: dict[str, Any] = {
             "issues": [
-                self.issue_json(issues[i], params["fields"], params["expand"], version)
+                self.issue_json(
+                    issues[i], params["fields"], params["expand"], version, names_in_issue=False
+                )
                 for i in page
                 if i in issues
             ]
         }
+        body.update(self._names_and_schema(params["fields"], params["expand"]))
         is_last = offset + size >= len(ids)
         if not is_last:
             body["nextPageToken"] = base64.urlsafe_b64encode(
@@ -1077,9 +1131,17 @@ class JiraSandbox:
                 "total": len(ids),
                 # Data Center does not cut the embedded changelog short.
                 "issues": [
-                    self.issue_json(issues[i], fields, params["expand"], "2", changelog_cap=None)
+                    self.issue_json(
+                        issues[i],
+                        fields,
+                        params["expand"],
+                        "2",
+                        changelog_cap=None,
+                        names_in_issue=False,
+                    )
                     for i in page
                 ],
+                **self._names_and_schema(fields, params["expand"]),
             }
         )
 
@@ -1185,31 +1247,39 @@ class JiraSandbox:
     def _worklog_changes(
         self, request: SandboxRequest, items: Callable[[], list[tuple[int, int]]]
     ) -> SandboxResponse:
-        """Shared paging of worklog/updated and worklog/deleted: (updatedTime, id) ascending."""
+        """Shared paging of worklog/updated and worklog/deleted: (updatedTime, id) ascending.
+
+        ``since`` is inclusive (Atlassian's example answers ``since=1438013671562`` with a value
+        updated at exactly that time). A page holds at most 1000 entries and never splits one
+        millisecond, so ``nextPage`` = ``?since=<until + 1>`` neither repeats nor skips an entry.
+        """
         since = request.int_arg("since", 0)
-        cursor = request.arg("cursor")
         # Jira leaves out changes from the last minute: they may still be in flight.
         horizon = int(time.time() * 1000) - 60_000
         ordered = self._sorted_changes(request.path, items)
         lo = bisect.bisect_left(ordered, (since, -1))
-        if cursor:
-            c_t, _, c_id = cursor.partition("_")
-            lo = max(lo, bisect.bisect_right(ordered, (int(c_t), int(c_id))))
         hi = bisect.bisect_right(ordered, (horizon, 1 << 62))
         selected = ordered[lo:hi] if lo < hi else []
         page = selected[:1000]
         last_page = len(selected) <= 1000
+        if not last_page:
+            cut = bisect.bisect_left(page, (page[-1][0], -1))  # first entry of the last ms
+            if cut > 0:
+                page = page[:cut]
+            else:  # one millisecond holds more than 1000 changes: hand them over together
+                end = bisect.bisect_right(selected, (page[-1][0], 1 << 62))
+                page = selected[:end]
+                last_page = end >= len(selected)
         until = page[-1][0] if page else since
         body: dict[str, Any] = {
             "values": [{"worklogId": i, "updatedTime": t, "properties": []} for t, i in page],
             "since": since,
             "until": until,
-            "self": f"{self.url}{request.path}?since={since}",
+            "self": f"{self.url}{request.path}?{urlencode({'since': since})}",
             "lastPage": last_page,
         }
         if not last_page:
-            query = urlencode({"since": since, "cursor": f"{page[-1][0]}_{page[-1][1]}"})
-            body["nextPage"] = f"{self.url}{request.path}?{query}"
+            body["nextPage"] = f"{self.url}{request.path}?{urlencode({'since': until + 1})}"
         return json_response(body)
 
     def _worklog_updated(self, request: SandboxRequest) -> SandboxResponse:
@@ -1300,6 +1370,405 @@ class JiraSandbox:
             if s.board_id == board_id and s.state in states
         ]
         return json_response(self._offset_page(request, items, default=50, cap=50))
+
+    # ---- directory, roles, transitions and expansions (issue 12) ---------------------------
+    # Kept in one block, apart from the handlers above, so parallel edits merge cleanly.
+
+    def _directory_routes(
+        self, api: str
+    ) -> list[tuple[str, str, Callable[[SandboxRequest], SandboxResponse], bool]]:
+        """Routes real clients (pycontribs `jira`, Jira's own UI links) call besides the sync."""
+        return [
+            ("GET", rf"{api}/status/(?P<status>[^/]+)", self._status, True),
+            ("GET", f"{api}/project/type", self._project_types, True),
+            ("GET", f"{api}/project/type/(?P<type>[^/]+)", self._project_type, True),
+            ("GET", f"{api}/project/(?P<project>[^/]+)", self._project, True),
+            ("GET", f"{api}/projectCategory", self._project_categories, True),
+            ("GET", rf"{api}/projectCategory/(?P<category>\d+)", self._project_category, True),
+            ("GET", f"{api}/project/(?P<project>[^/]+)/role", self._project_roles, True),
+            (
+                "GET",
+                rf"{api}/project/(?P<project>[^/]+)/role/(?P<role>\d+)",
+                self._project_role,
+                True,
+            ),
+            ("GET", f"{api}/role", self._roles, True),
+            ("GET", rf"{api}/role/(?P<role>\d+)", self._role, True),
+            ("GET", f"{api}/group", self._group, True),
+            ("GET", f"{api}/group/member", self._group_members, True),
+            ("GET", f"{api}/group/bulk", self._groups_bulk, True),
+            ("GET", f"{api}/user", self._user_by_id, True),
+            ("GET", f"{api}/issue/(?P<issue>[^/]+)/transitions", self._issue_transitions, True),
+            ("GET", rf"{api}/version/(?P<id>\d+)", self._version, True),
+            ("GET", rf"{api}/component/(?P<id>\d+)", self._component, True),
+        ]
+
+    def _one_of_project(
+        self,
+        request: SandboxRequest,
+        project_id: int | None,
+        items_of: Callable[[SandboxRequest], list[dict[str, Any]] | None],
+        noun: str,
+    ) -> SandboxResponse:
+        """A version or component by id, rendered exactly as its project's listing renders it."""
+        wanted = request.params["id"]
+        if project_id is not None:
+            scoped = SandboxRequest("GET", request.path, {}, {}, b"", {"project": str(project_id)})
+            found = next((i for i in items_of(scoped) or [] if i["id"] == wanted), None)
+            if found is not None:
+                return json_response(found)
+        return json_response(
+            {"errorMessages": [f"Could not find {noun} for id '{wanted}'."], "errors": {}}, 404
+        )
+
+    def _version(self, request: SandboxRequest) -> SandboxResponse:
+        version = self.world.version_by_id.get(int(request.params["id"]))
+        pid = version.project_id if version else None
+        return self._one_of_project(request, pid, self._project_versions, "version")
+
+    def _component(self, request: SandboxRequest) -> SandboxResponse:
+        component = self.world.component_by_id.get(int(request.params["id"]))
+        pid = component.project_id if component else None
+        return self._one_of_project(request, pid, self._project_components, "component")
+
+    # Project roles as a new Jira Cloud site ships them.
+    ROLES = {
+        10002: ("Administrators", "A project role that represents administrators in a project"),
+        10100: ("Member", "A project role that represents members in a project"),
+        10101: ("Viewer", "A project role that represents viewers in a project"),
+    }
+    PROJECT_TYPES = {
+        "software": ("Software", "#8777D9"),
+        "business": ("Business", "#1D7AFC"),
+        "service_desk": ("Service management", "#2ABB7F"),
+    }
+
+    def groups(self) -> dict[str, list[JiraUser]]:
+        """Group name -> members: every licensed user is in ``jira-software-users``."""
+        return {
+            "jira-software-users": list(self.world.users),
+            "jira-administrators": [self.world.api_user],
+            "site-admins": [self.world.api_user],
+        }
+
+    def _group_id(self, name: str) -> str:
+        digest = hashlib.sha256(f"group:{name}".encode()).hexdigest()
+        return f"{digest[:8]}-{digest[8:12]}-{digest[12:16]}-{digest[16:20]}-{digest[20:32]}"
+
+    def _group_json(self, name: str) -> dict[str, Any]:
+        return {
+            "name": name,
+            "groupId": self._group_id(name),
+            "self": f"{self.api}/group?groupId={self._group_id(name)}",
+        }
+
+    def _find_group(self, request: SandboxRequest) -> tuple[str, list[JiraUser]] | None:
+        groups = self.groups()
+        wanted_id = request.arg("groupId")
+        name = request.arg("groupname")
+        if wanted_id:
+            name = next((n for n in groups if self._group_id(n) == wanted_id), None)
+        if not name or name not in groups:
+            return None
+        return name, groups[name]
+
+    @staticmethod
+    def _no_group() -> SandboxResponse:
+        return json_response(
+            {"errorMessages": ["Specified group does not exist."], "errors": {}}, 404
+        )
+
+    def _group(self, request: SandboxRequest) -> SandboxResponse:
+        """Deprecated ``GET /group?expand=users[a:b]`` (what pycontribs' group_members calls)."""
+        found = self._find_group(request)
+        if found is None:
+            return self._no_group()
+        name, members = found
+        body = {**self._group_json(name), "expand": "users"}
+        expand = request.arg("expand", "") or ""
+        match = re.search(r"users\[(\d+):(\d+)\]", expand)
+        start, end = (int(match.group(1)), int(match.group(2))) if match else (0, 49)
+        end = min(end, start + 49, len(members) - 1)
+        items = [self._user_json(u) for u in members[start : end + 1]]
+        body["users"] = {
+            "size": len(members),
+            "items": items if "users" in expand else [],
+            "max-results": 50,
+            "start-index": start,
+            "end-index": end,
+        }
+        return json_response(body)
+
+    def _group_members(self, request: SandboxRequest) -> SandboxResponse:
+        found = self._find_group(request)
+        if found is None:
+            return self._no_group()
+        _, members = found
+        if request.arg("includeInactiveUsers", "false") != "true":
+            members = [u for u in members if u.active]
+        users = [self._user_json(u) for u in members]
+        return json_response(self._offset_page(request, users, default=50, cap=50))
+
+    def _groups_bulk(self, request: SandboxRequest) -> SandboxResponse:
+        items = [{"name": n, "groupId": self._group_id(n)} for n in self.groups()]
+        return json_response(self._offset_page(request, items, default=50, cap=50))
+
+    def _user_by_id(self, request: SandboxRequest) -> SandboxResponse:
+        wanted = request.arg("accountId") or request.arg("username") or request.arg("key")
+        users = [*self.world.users, self.world.api_user]
+        user = next(
+            (u for u in users if wanted in (u.account_id, u.dc_name, u.dc_key)),
+            None,
+        )
+        if user is None:
+            return json_response(
+                {"errorMessages": [f"User '{wanted}' does not exist."], "errors": {}}, 404
+            )
+        return json_response(self._user_json(user))
+
+    def _status(self, request: SandboxRequest) -> SandboxResponse:
+        ref = request.params["status"]
+        status_id = next(
+            (s for s, (name, _) in STATUSES.items() if ref in (str(s), name)),
+            None,
+        )
+        if status_id is None:
+            return json_response(
+                {"errorMessages": [f"The status with id '{ref}' does not exist"], "errors": {}},
+                404,
+            )
+        return json_response(self.status_json(status_id))
+
+    def _project(self, request: SandboxRequest) -> SandboxResponse:
+        pid = self._find_project(request.params["project"])
+        if pid is None:
+            return json_response(
+                {
+                    "errorMessages": [
+                        f"No project could be found with key '{request.params['project']}'."
+                    ],
+                    "errors": {},
+                },
+                404,
+            )
+        expand = request.arg("expand", "") or ""
+        return json_response(self.project_json(pid, expand=f"lead,{expand}"))
+
+    def _project_type_json(self, key: str) -> dict[str, Any]:
+        name, color = self.PROJECT_TYPES[key]
+        return {
+            "key": key,
+            "formattedKey": name,
+            "descriptionI18nKey": f"jira.project.type.{key}.description",
+            "icon": "PHN2ZyB4bWxucz0iaHR0cDovL3d3dy53My5vcmcvMjAwMC9zdmciLz4=",
+            "color": color,
+        }
+
+    def _project_types(self, request: SandboxRequest) -> SandboxResponse:
+        return json_response([self._project_type_json(k) for k in self.PROJECT_TYPES])
+
+    def _project_type(self, request: SandboxRequest) -> SandboxResponse:
+        key = request.params["type"]
+        if key not in self.PROJECT_TYPES:
+            return json_response(
+                {"errorMessages": [f"Project type '{key}' does not exist."], "errors": {}}, 404
+            )
+        return json_response(self._project_type_json(key))
+
+    def _categories(self) -> dict[int, dict[str, Any]]:
+        out: dict[int, dict[str, Any]] = {}
+        for p in self.world.projects:
+            if p.category_id is not None and p.category_id not in out:
+                out[p.category_id] = {
+                    "self": f"{self.api}/projectCategory/{p.category_id}",
+                    "id": str(p.category_id),
+                    "name": p.category_name,
+                    "description": p.name,
+                }
+        return out
+
+    def _project_categories(self, request: SandboxRequest) -> SandboxResponse:
+        return json_response(list(self._categories().values()))
+
+    def _project_category(self, request: SandboxRequest) -> SandboxResponse:
+        category = self._categories().get(int(request.params["category"]))
+        if category is None:
+            return json_response(
+                {
+                    "errorMessages": [
+                        f"No project category with id {request.params['category']} exists."
+                    ],
+                    "errors": {},
+                },
+                404,
+            )
+        return json_response(category)
+
+    def _role_json(self, role_id: int, project: Any | None) -> dict[str, Any]:
+        name, description = self.ROLES[role_id]
+        base = f"{self.api}/project/{project.id}/role" if project else f"{self.api}/role"
+        body: dict[str, Any] = {
+            "self": f"{base}/{role_id}",
+            "name": name,
+            "id": role_id,
+            "description": description,
+        }
+        actors: list[dict[str, Any]] = []
+        if project is None:
+            group = "jira-administrators" if role_id == 10002 else "jira-software-users"
+            actors.append(
+                {
+                    "id": 10000 + role_id,
+                    "displayName": group,
+                    "type": "atlassian-group-role-actor",
+                    "name": group,
+                    "actorGroup": {
+                        "name": group,
+                        "displayName": group,
+                        "groupId": self._group_id(group),
+                    },
+                }
+            )
+        else:
+            if role_id == 10002:
+                account_ids = [project.lead] if project.lead else []
+            elif role_id == 10100:
+                account_ids = list(project.members)
+            else:
+                account_ids = []
+            for n, account_id in enumerate(account_ids):
+                user = self.world.user_by_id[account_id]
+                actor: dict[str, Any] = {
+                    "id": project.id * 100 + n,
+                    "displayName": user.display_name,
+                    "type": "atlassian-user-role-actor",
+                    "actorUser": {"accountId": user.account_id},
+                }
+                if self.mode == "dc":
+                    actor["name"] = user.dc_name
+                actors.append(actor)
+            body["scope"] = {"type": "PROJECT", "project": {"id": str(project.id)}}
+        body["actors"] = actors
+        return body
+
+    def _roles(self, request: SandboxRequest) -> SandboxResponse:
+        return json_response([self._role_json(r, None) for r in self.ROLES])
+
+    def _role(self, request: SandboxRequest) -> SandboxResponse:
+        role_id = int(request.params["role"])
+        if role_id not in self.ROLES:
+            return json_response(
+                {"errorMessages": [f"Role with id {role_id} does not exist."], "errors": {}}, 404
+            )
+        return json_response(self._role_json(role_id, None))
+
+    def _no_project(self, key: str) -> SandboxResponse:
+        return json_response(
+            {"errorMessages": [f"No project could be found with key '{key}'."], "errors": {}}, 404
+        )
+
+    def _project_roles(self, request: SandboxRequest) -> SandboxResponse:
+        pid = self._find_project(request.params["project"])
+        if pid is None:
+            return self._no_project(request.params["project"])
+        return json_response(
+            {name: f"{self.api}/project/{pid}/role/{rid}" for rid, (name, _) in self.ROLES.items()}
+        )
+
+    def _project_role(self, request: SandboxRequest) -> SandboxResponse:
+        pid = self._find_project(request.params["project"])
+        if pid is None:
+            return self._no_project(request.params["project"])
+        role_id = int(request.params["role"])
+        if role_id not in self.ROLES:
+            return json_response(
+                {"errorMessages": [f"Role with id {role_id} does not exist."], "errors": {}}, 404
+            )
+        return json_response(self._role_json(role_id, self.world.project_by_id[pid]))
+
+    def transitions_json(self, issue: Issue) -> list[dict[str, Any]]:
+        """Jira Software's simplified workflow: every status is reachable from every other."""
+        out = []
+        for n, status_id in enumerate(STATUSES, start=1):
+            if status_id == issue.status_id:
+                continue
+            out.append(
+                {
+                    "id": str(n * 10 + 1),
+                    "name": STATUSES[status_id][0],
+                    "to": self.status_json(status_id),
+                    "hasScreen": False,
+                    "isGlobal": True,
+                    "isInitial": False,
+                    "isAvailable": True,
+                    "isConditional": False,
+                    "isLooped": False,
+                }
+            )
+        return out
+
+    def _issue_transitions(self, request: SandboxRequest) -> SandboxResponse:
+        issue = self._find_issue(request.params["issue"])
+        if issue is None:
+            return json_response({"errorMessages": [NOT_FOUND_ISSUE], "errors": {}}, 404)
+        return json_response({"expand": "transitions", "transitions": self.transitions_json(issue)})
+
+    def _field_meta(self) -> dict[str, tuple[str, dict[str, Any]]]:
+        return {fid: (name, schema) for fid, name, schema in SYSTEM_FIELDS + CUSTOM_FIELDS}
+
+    def _names_and_schema(self, fields: list[str] | None, expand: str) -> dict[str, Any]:
+        """Top-level ``names``/``schema`` of a search answer, for the fields it returns."""
+        wanted = set(expand.split(",")) if expand else set()
+        if not wanted & {"names", "schema"}:
+            return {}
+        meta = self._field_meta()
+        ids = [f for f in (self._resolve_fields(fields) or []) if f in meta]
+        out: dict[str, Any] = {}
+        if "names" in wanted:
+            out["names"] = {f: meta[f][0] for f in ids}
+        if "schema" in wanted:
+            out["schema"] = {f: dict(meta[f][1]) for f in ids}
+        return out
+
+    def _rendered(self, issue: Issue, name: str, version: str) -> Any:
+        """renderedFields: HTML for text, Jira's display format for dates, null otherwise."""
+        if name == "description":
+            text = self._field(issue, name, "2")
+            return f"<p>{text}</p>" if text else None
+        if name in ("created", "updated", "resolutiondate"):
+            ms = {
+                "created": issue.created_ms,
+                "updated": issue.updated_ms,
+                "resolutiondate": issue.resolved_ms,
+            }[name]
+            if ms is None:
+                return None
+            local = datetime.fromtimestamp(ms / 1000, tz=self.zone)
+            return f"{local:%d/%b/%y} {local:%I:%M %p}".replace(" 0", " ")
+        if name == "duedate":
+            return f"{issue.due_date:%d/%b/%y}" if issue.due_date else None
+        return None
+
+    def _expand_issue(
+        self,
+        body: dict[str, Any],
+        issue: Issue,
+        wanted: list[str],
+        expand: str,
+        version: str,
+        names_in_issue: bool,
+    ) -> None:
+        options = set(expand.split(",")) if expand else set()
+        if "transitions" in options:
+            body["transitions"] = self.transitions_json(issue)
+        if "renderedFields" in options and "fields" in body:
+            body["renderedFields"] = {f: self._rendered(issue, f, version) for f in wanted}
+        if names_in_issue and options & {"names", "schema"}:
+            meta = self._field_meta()
+            if "names" in options:
+                body["names"] = {f: meta[f][0] for f in wanted if f in meta}
+            if "schema" in options:
+                body["schema"] = {f: dict(meta[f][1]) for f in wanted if f in meta}
 
 
 def start_jira_server(

@@ -21,6 +21,7 @@ import dataclasses
 import datetime as dt
 import hashlib
 import hmac
+import json
 import re
 import secrets
 import threading
@@ -44,6 +45,7 @@ from sandbox.http import (
     SandboxServer,
     json_response,
 )
+from sandbox.microsoft.graph_schema import ENTITY_PROPERTIES, EXPANDABLE
 from sandbox.microsoft.world import PlannerWorld
 from sandbox.tls import CertificatePair
 
@@ -186,12 +188,13 @@ class MicrosoftSandbox:
             faults or FaultConfig(),
             exempt_paths=tuple(faults.exempt_paths if faults else ()) + IDENTITY_PATHS,
         )
-        self.router = Router()
+        self.router = Router(error=self._router_error)
         self._routes()
         self.server = SandboxServer(
             self.router, name="microsoft-sandbox", host=host, port=port, tls=tls
         )
         self.server.faults = GraphFaultInjector(config)
+        self.server.response_hook = _graph_headers
         # Headers and body go out in separate writes; without TCP_NODELAY every keep-alive
         # response waits ~40 ms for a delayed ACK. The handler class is per server instance.
         self.server._httpd.RequestHandlerClass.disable_nagle_algorithm = True
@@ -291,6 +294,7 @@ class MicrosoftSandbox:
         )
         r.add("GET", rf"{g}/users", self._auth(self._users))
         r.add("GET", rf"{g}/users/(?P<uid>[^/]+)", self._auth(self._user))
+        self._protocol_routes(g)
 
     # -- identity --------------------------------------------------------------------------------
 
@@ -491,20 +495,61 @@ class MicrosoftSandbox:
             f"The requested {what} was not found.",
         )
 
-    @staticmethod
-    def _select(item: dict[str, Any], request: SandboxRequest) -> dict[str, Any]:
+    def _select(self, item: dict[str, Any], request: SandboxRequest) -> dict[str, Any]:
         select = request.arg("$select")
-        if not select:
-            return copy.deepcopy(item)
-        keep = {s.strip() for s in select.split(",")} | {"@odata.etag"}
-        return copy.deepcopy({k: v for k, v in item.items() if k in keep})
+        out = copy.deepcopy(item)
+        if select:
+            keep = {s.strip() for s in select.split(",")} | {"@odata.etag"}
+            out = {k: v for k, v in out.items() if k in keep}
+        if self._expand(request) and "planId" in item and "bucketId" in item:
+            out["details"] = copy.deepcopy(self.world.task_details[item["id"]])
+        return out
+
+    @staticmethod
+    def _expand(request: SandboxRequest) -> set[str]:
+        raw = request.arg("$expand") or ""
+        return {re.sub(r"\(.*\)$", "", part.strip()) for part in raw.split(",") if part.strip()}
+
+    def _query_error(self, request: SandboxRequest, entity: str | None) -> SandboxResponse | None:
+        """Graph's 400 for a $select/$expand of a property the entity type does not have."""
+        if entity is None:
+            return None
+        known = ENTITY_PROPERTIES[entity]
+        for name in (s.strip() for s in (request.arg("$select") or "").split(",")):
+            if name and name not in known:
+                return graph_error(
+                    400,
+                    "BadRequest",
+                    f"Could not find a property named '{name}' on type 'microsoft.graph.{entity}'.",
+                )
+        for name in self._expand(request):
+            if name not in EXPANDABLE.get(entity, ()):
+                return graph_error(
+                    400,
+                    "BadRequest",
+                    f"Could not find a property named '{name}' on type 'microsoft.graph.{entity}'.",
+                )
+            if name != "details":
+                return graph_error(
+                    400, "BadRequest", f"Expanding '{name}' is not supported by the sandbox."
+                )
+        return None
 
     def _single(
-        self, request: SandboxRequest, item: dict[str, Any], context: str
+        self,
+        request: SandboxRequest,
+        item: dict[str, Any],
+        context: str,
+        entity: str | None = None,
     ) -> SandboxResponse:
+        if (error := self._query_error(request, entity)) is not None:
+            return error
         body = {"@odata.context": f"{self.graph_url}/$metadata#{context}/$entity"}
         body.update(self._select(item, request))
-        return json_response(body)
+        response = json_response(body)
+        if item.get("@odata.etag"):
+            response.headers["ETag"] = item["@odata.etag"]
+        return response
 
     def _page(
         self,
@@ -513,7 +558,20 @@ class MicrosoftSandbox:
         context: str,
         *,
         fixed_page: bool,
+        entity: str | None = None,
     ) -> SandboxResponse:
+        if (error := self._query_error(request, entity)) is not None:
+            return error
+        count = (request.arg("$count") or "").lower() == "true"
+        directory = entity in ("group", "user")
+        if count and directory and (request.header("consistencylevel") or "") != "eventual":
+            # Counting directory objects is an advanced query: it needs ConsistencyLevel.
+            return graph_error(
+                400,
+                "Request_BadRequest",
+                "$count on directory objects is an advanced query: send the header "
+                "'ConsistencyLevel: eventual' with it.",
+            )
         token = request.arg("$skiptoken")
         offset = 0
         if token:
@@ -529,6 +587,8 @@ class MicrosoftSandbox:
             size = min(request.int_arg("$top", DIRECTORY_DEFAULT_PAGE), DIRECTORY_MAX_PAGE)
         page = items[offset : offset + size]
         body: dict[str, Any] = {"@odata.context": f"{self.graph_url}/$metadata#{context}"}
+        if count:
+            body["@odata.count"] = len(items)
         if offset + size < len(items):
             params = [(k, v[0]) for k, v in request.query.items() if k != "$skiptoken"]
             params.append(
@@ -552,39 +612,43 @@ class MicrosoftSandbox:
             if not match:
                 return graph_error(400, "Request_UnsupportedQuery", f"Unsupported query: {flt}")
             groups = [g for g in groups if match.group(2) in g["groupTypes"]]
-        return self._page(request, groups, "groups", fixed_page=False)
+        return self._page(request, groups, "groups", fixed_page=False, entity="group")
 
     def _group(self, request: SandboxRequest) -> SandboxResponse:
         group = next((g for g in self.world.groups if g["id"] == request.params["gid"]), None)
         if group is None:
             return self._not_found("group")
-        return self._single(request, group, "groups")
+        return self._single(request, group, "groups", "group")
 
     def _group_plans(self, request: SandboxRequest) -> SandboxResponse:
         gid = request.params["gid"]
         if not any(g["id"] == gid for g in self.world.groups):
             return self._not_found("group")
         plans = self.world.plans_for_group(gid)
-        return self._page(request, plans, "planner/plans", fixed_page=True)
+        return self._page(request, plans, "planner/plans", fixed_page=True, entity="plannerPlan")
 
     def _plan(self, request: SandboxRequest) -> SandboxResponse:
         plan = self.world.plans.get(request.params["pid"])
         if plan is None:
             return self._not_found("plan")
-        return self._single(request, plan, "planner/plans")
+        return self._single(request, plan, "planner/plans", "plannerPlan")
 
     def _plan_details(self, request: SandboxRequest) -> SandboxResponse:
         details = self.world.plan_details.get(request.params["pid"])
         if details is None:
             return self._not_found("plan")
-        return self._single(request, details, "planner/plans('x')/details")
+        return self._single(request, details, "planner/plans('x')/details", "plannerPlanDetails")
 
     def _buckets(self, request: SandboxRequest) -> SandboxResponse:
         pid = request.params["pid"]
         if pid not in self.world.plans:
             return self._not_found("plan")
         return self._page(
-            request, self.world.buckets[pid], "planner/plans('x')/buckets", fixed_page=True
+            request,
+            self.world.buckets[pid],
+            "planner/plans('x')/buckets",
+            fixed_page=True,
+            entity="plannerBucket",
         )
 
     def _tasks(self, request: SandboxRequest) -> SandboxResponse:
@@ -592,30 +656,50 @@ class MicrosoftSandbox:
         if pid not in self.world.plans:
             return self._not_found("plan")
         return self._page(
-            request, self.world.tasks_for_plan(pid), "planner/plans('x')/tasks", fixed_page=True
+            request,
+            self.world.tasks_for_plan(pid),
+            "planner/plans('x')/tasks",
+            fixed_page=True,
+            entity="plannerTask",
         )
 
     def _task(self, request: SandboxRequest) -> SandboxResponse:
         task = self.world.tasks.get(request.params["tid"])
         if task is None:
             return self._not_found("task")
-        return self._single(request, task, "planner/tasks")
+        return self._single(request, task, "planner/tasks", "plannerTask")
 
     def _task_details(self, request: SandboxRequest) -> SandboxResponse:
         tid = request.params["tid"]
         if tid not in self.world.tasks:
             return self._not_found("task")
-        return self._single(request, self.world.task_details[tid], "planner/tasks('x')/details")
+        return self._single(
+            request,
+            self.world.task_details[tid],
+            "planner/tasks('x')/details",
+            "plannerTaskDetails",
+        )
 
     def _users(self, request: SandboxRequest) -> SandboxResponse:
-        return self._page(request, self.world.users, "users", fixed_page=False)
+        return self._page(request, self.world.users, "users", fixed_page=False, entity="user")
 
     def _user(self, request: SandboxRequest) -> SandboxResponse:
         key = request.params["uid"]
         user = next((u for u in self.world.users if key in (u["id"], u["userPrincipalName"])), None)
         if user is None:
             return self._not_found("user")
-        return self._single(request, user, "users")
+        return self._single(request, user, "users", "user")
+
+    def _batch_path(self, url: str) -> str:
+        """A $batch item's URL as a server path: relative to the version root, or absolute."""
+        if url.startswith(("https://", "http://")):
+            return urlsplit(url).path + (f"?{urlsplit(url).query}" if urlsplit(url).query else "")
+        relative = url.lstrip("/")
+        # The official SDK's relative URLs keep the version segment (msgraph-core 1.5 fails to
+        # strip it), and Graph accepts them: '/v1.0/planner/tasks/x' and 'planner/tasks/x' alike.
+        if relative.startswith("v1.0/"):
+            return "/" + relative
+        return "/v1.0/" + relative
 
     def _batch(self, request: SandboxRequest) -> SandboxResponse:
         try:
@@ -625,10 +709,14 @@ class MicrosoftSandbox:
             return graph_error(400, "BadRequest", "Invalid batch payload.")
         if len(items) > BATCH_LIMIT:
             return graph_error(400, "BadRequest", f"Limit of {BATCH_LIMIT} requests exceeded.")
+        seen_ids = [str(item.get("id")) for item in items]
+        if len(set(seen_ids)) != len(seen_ids):
+            return graph_error(400, "BadRequest", "Batch request contains duplicate ids.")
         responses = []
         for item in items:
             method = str(item.get("method", "GET")).upper()
-            split = urlsplit("/v1.0/" + str(item.get("url", "")).lstrip("/"))
+            split = urlsplit(self._batch_path(str(item.get("url", ""))))
+            inner_body = item.get("body")
             inner = SandboxRequest(
                 method=method,
                 path=split.path,
@@ -637,7 +725,7 @@ class MicrosoftSandbox:
                     **request.headers,
                     **{k.lower(): v for k, v in (item.get("headers") or {}).items()},
                 },
-                body=b"",
+                body=json.dumps(inner_body).encode() if inner_body is not None else b"",
             )
             with self.server._counts_lock:
                 self.server.request_counts[f"{method} {split.path}"] += 1
@@ -650,10 +738,213 @@ class MicrosoftSandbox:
                     "id": item.get("id"),
                     "status": result.status,
                     "headers": headers,
-                    "body": result.body,
+                    **({"body": result.body} if result.body is not None else {}),
                 }
             )
         return json_response({"responses": responses})
+
+    # -- protocol: errors, /me, malformed ids, PATCH with If-Match (issue 12) --------------------
+    # Kept in one block so parallel edits of the read handlers above merge cleanly.
+
+    def _protocol_routes(self, g: str) -> None:
+        r = self.router
+        r.add("GET", rf"{g}/planner/buckets/(?P<bid>{_PLANNER_ID})", self._auth(self._bucket))
+        r.add(
+            "GET",
+            rf"{g}/planner/buckets/(?P<bid>{_PLANNER_ID})/tasks",
+            self._auth(self._bucket_tasks),
+        )
+        r.add("PATCH", rf"{g}/planner/tasks/(?P<tid>{_PLANNER_ID})", self._auth(self._patch_task))
+        r.add(
+            "PATCH",
+            rf"{g}/planner/tasks/(?P<tid>{_PLANNER_ID})/details",
+            self._auth(self._patch_task_details),
+        )
+        # /me needs a signed-in user; an app-only token gets Graph's 400.
+        r.add("GET", rf"{g}/me(?:/.*)?", self._auth(self._me))
+        # Ids that cannot be ids: Graph answers 400 before looking anything up.
+        r.add(
+            "GET",
+            rf"{g}/groups/(?P<bad>(?!{_GUID}(?:/|$))[^/]+)(?:/.*)?",
+            self._auth(self._bad_object_id),
+        )
+        r.add(
+            "GET",
+            rf"{g}/planner/(?:tasks|plans|buckets)/(?P<bad>(?!{_PLANNER_ID}(?:/|$))[^/]+)(?:/.*)?",
+            self._auth(self._bad_planner_id),
+        )
+
+    def _router_error(self, status: int, message: str, request: SandboxRequest) -> SandboxResponse:
+        """Graph's answers outside any route: unknown segment 400, wrong method 405, bug 500."""
+        if status == 405:
+            return graph_error(
+                405,
+                "Request_BadRequest",
+                "Specified HTTP method is not allowed for the request target.",
+            )
+        if status == 500:
+            return graph_error(500, "generalException", message)
+        segments = [s for s in request.path.split("/") if s]
+        if not segments or segments[0] != "v1.0":
+            return graph_error(400, "BadRequest", "Invalid version.")
+        unknown = segments[1] if len(segments) > 1 else ""
+        return graph_error(400, "BadRequest", f"Resource not found for the segment '{unknown}'.")
+
+    def _me(self, request: SandboxRequest) -> SandboxResponse:
+        return graph_error(
+            400, "BadRequest", "/me request is only valid with delegated authentication flow."
+        )
+
+    def _bad_object_id(self, request: SandboxRequest) -> SandboxResponse:
+        return graph_error(
+            400, "Request_BadRequest", f"Invalid object identifier '{request.params['bad']}'."
+        )
+
+    def _bad_planner_id(self, request: SandboxRequest) -> SandboxResponse:
+        return graph_error(
+            400,
+            "BadRequest",
+            f"The request is invalid: '{request.params['bad']}' is not a valid Planner id.",
+        )
+
+    def _bucket(self, request: SandboxRequest) -> SandboxResponse:
+        for buckets in self.world.buckets.values():
+            for bucket in buckets:
+                if bucket["id"] == request.params["bid"]:
+                    return self._single(request, bucket, "planner/buckets", "plannerBucket")
+        return self._not_found("bucket")
+
+    def _bucket_tasks(self, request: SandboxRequest) -> SandboxResponse:
+        bid = request.params["bid"]
+        if not any(b["id"] == bid for bs in self.world.buckets.values() for b in bs):
+            return self._not_found("bucket")
+        tasks = [t for t in self.world.tasks.values() if t["bucketId"] == bid]
+        return self._page(
+            request,
+            tasks,
+            "planner/buckets('x')/tasks",
+            fixed_page=True,
+            entity="plannerTask",
+        )
+
+    # Properties a client may PATCH (the rest are computed by Planner).
+    _WRITABLE = {
+        "plannerTask": ENTITY_PROPERTIES["plannerTask"]
+        - {
+            "id",
+            "planId",
+            "createdBy",
+            "createdDateTime",
+            "completedBy",
+            "completedDateTime",
+            "activeChecklistItemCount",
+            "checklistItemCount",
+            "referenceCount",
+            "hasDescription",
+        },
+        "plannerTaskDetails": ENTITY_PROPERTIES["plannerTaskDetails"] - {"id"},
+    }
+
+    def _patch(
+        self,
+        request: SandboxRequest,
+        item: dict[str, Any],
+        entity: str,
+        etag_prefix: str,
+        context: str,
+    ) -> SandboxResponse:
+        """Planner's optimistic concurrency: If-Match is required and must be the current etag."""
+        if_match = request.header("if-match")
+        if not if_match:
+            return graph_error(
+                400, "BadRequest", "The If-Match header must be specified for this kind of request."
+            )
+        if if_match != "*" and if_match != item["@odata.etag"]:
+            return graph_error(
+                412,
+                "PreconditionFailed",
+                "The resource has been modified since it was read: the If-Match etag is stale.",
+            )
+        try:
+            changes = request.json()
+        except ValueError:
+            return graph_error(400, "BadRequest", "Invalid request body: not JSON.")
+        if not isinstance(changes, dict):
+            return graph_error(400, "BadRequest", "Invalid request body: expected a JSON object.")
+        for name in changes:
+            if name not in self._WRITABLE[entity]:
+                known = name in ENTITY_PROPERTIES[entity]
+                return graph_error(
+                    400,
+                    "BadRequest",
+                    f"Property '{name}' is read-only on type 'microsoft.graph.{entity}'."
+                    if known
+                    else f"Invalid request body: the property '{name}' does not exist on type "
+                    f"'microsoft.graph.{entity}'.",
+                )
+        self._apply(item, changes, entity)
+        item["@odata.etag"] = self.world.next_etag(etag_prefix)
+        headers = {"ETag": item["@odata.etag"]}
+        if "return=representation" in (request.header("prefer") or ""):
+            body = {"@odata.context": f"{self.graph_url}/$metadata#{context}/$entity"}
+            body.update(copy.deepcopy(item))
+            return json_response(body, 200, **headers)
+        return SandboxResponse(status=204, body=None, headers=headers)
+
+    def _apply(self, item: dict[str, Any], changes: dict[str, Any], entity: str) -> None:
+        for name, value in changes.items():
+            if isinstance(value, dict) and isinstance(item.get(name), dict):
+                # Open types (assignments, checklist, references): null removes a key.
+                merged = dict(item[name])
+                for key, sub in value.items():
+                    if sub is None:
+                        merged.pop(key, None)
+                    else:
+                        merged[key] = sub
+                item[name] = merged
+            else:
+                item[name] = value
+        if entity == "plannerTask" and "percentComplete" in changes:
+            if item["percentComplete"] == 100 and not item.get("completedDateTime"):
+                item["completedDateTime"] = self.world.now.strftime("%Y-%m-%dT%H:%M:%SZ")
+            elif item["percentComplete"] < 100:
+                item["completedDateTime"] = None
+                item["completedBy"] = None
+        if entity == "plannerTaskDetails":
+            task = self.world.tasks[item["id"]]
+            task["hasDescription"] = bool(item.get("description"))
+
+    def _patch_task(self, request: SandboxRequest) -> SandboxResponse:
+        task = self.world.tasks.get(request.params["tid"])
+        if task is None:
+            return self._not_found("task")
+        return self._patch(request, task, "plannerTask", "VGFzayAg", "planner/tasks")
+
+    def _patch_task_details(self, request: SandboxRequest) -> SandboxResponse:
+        details = self.world.task_details.get(request.params["tid"])
+        if details is None:
+            return self._not_found("task")
+        return self._patch(
+            request,
+            details,
+            "plannerTaskDetails",
+            "VGFza0RldGFpbHMg",
+            "planner/tasks('x')/details",
+        )
+
+
+def _graph_headers(request: SandboxRequest, response: SandboxResponse) -> None:
+    """Graph's per-response ids: ``request-id`` (also in an error's innerError) and the
+    ``client-request-id`` the client sent, or a new one."""
+    client_request_id = request.header("client-request-id") or str(uuid.uuid4())
+    request_id = str(uuid.uuid4())
+    error = response.body.get("error") if isinstance(response.body, dict) else None
+    if isinstance(error, dict) and isinstance(error.get("innerError"), dict):
+        request_id = error["innerError"].get("request-id") or request_id
+        error["innerError"]["client-request-id"] = client_request_id
+    response.headers.setdefault("request-id", request_id)
+    response.headers.setdefault("client-request-id", client_request_id)
+    response.headers.setdefault("x-ms-ags-diagnostic", '{"ServerInfo":{"DataCenter":"Sandbox"}}')
 
 
 def start_microsoft_server(

@@ -22,7 +22,12 @@ from jira_helpers import (
     loaded_worklogs,
 )
 
-from connectors.jira.client import JiraAuthError, JiraClient
+from connectors.jira.client import (
+    JiraAuthError,
+    JiraClient,
+    JiraRetryExhausted,
+    JiraUnreachableError,
+)
 from pipelines.destinations import make_destination
 from pipelines.jira_pipeline import build_pipeline, build_source
 from sandbox.http import FaultConfig
@@ -190,9 +195,20 @@ def test_retry_budget_is_bounded():
     client = JiraClient(
         "http://127.0.0.1:9", email="a@b.c", api_token="x", max_attempts=3, sleep=waits.append
     )
-    with pytest.raises(Exception, match="after 3 attempts"):
+    client._reached = True  # a refused connection after the host has answered is a blip
+    with pytest.raises(JiraRetryExhausted, match="after 3 attempts"):
         client.get_json("/rest/api/3/myself")
     assert len(waits) == 2
+
+
+def test_unreachable_host_on_first_contact_fails_at_once_naming_the_url():
+    waits: list[float] = []
+    client = JiraClient(
+        "http://127.0.0.1:9", email="a@b.c", api_token="x", max_attempts=3, sleep=waits.append
+    )
+    with pytest.raises(JiraUnreachableError, match=r"http://127\.0\.0\.1:9.*refused"):
+        client.get_json("/rest/api/3/myself")
+    assert waits == [] and client.requests_made == 1
 
 
 def test_wrong_token_fails_fast_with_clear_message_and_no_secret_in_logs(
