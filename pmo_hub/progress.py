@@ -45,9 +45,14 @@ class ThrottledProgressHandler(logging.Handler):
         if not always and now - self._last.get(system, -self.interval) < self.interval:
             return
         self._last[system] = now
-        stream = self.stream
-        stream.write(f"   [{system}] {record.getMessage()}\n")
-        stream.flush()
+        try:
+            self.stream.write(f"   [{system}] {record.getMessage()}\n")
+            self.stream.flush()
+        except (
+            OSError,
+            ValueError,
+        ):  # console gone (closed pipe): a progress line never fails a sync
+            pass
 
 
 def attach_console(interval: float = 3.0) -> ThrottledProgressHandler:
@@ -57,6 +62,7 @@ def attach_console(interval: float = 3.0) -> ThrottledProgressHandler:
     logger.propagate = False
     for handler in logger.handlers:
         if isinstance(handler, ThrottledProgressHandler):
+            handler.stream = sys.stdout  # this run's console (tests swap sys.stdout per test)
             return handler
     handler = ThrottledProgressHandler(interval)
     logger.addHandler(handler)
