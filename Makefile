@@ -45,7 +45,7 @@ fix: $(STAMP)
 	$(BIN)/ruff check --fix . ; $(BIN)/ruff format . ; $(BIN)/sqlfluff fix dbt_project/models
 
 dev: $(STAMP)
-	$(BIN)/dagster dev
+	$(BIN)/pmo-hub ui
 
 TIER ?= S
 benchmark: $(STAMP)

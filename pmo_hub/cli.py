@@ -14,6 +14,7 @@ import urllib.request
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from pmo_hub import progress
 from pmo_hub.config import ConfigError, check_config, load_config
 from pmo_hub.errors import PmoHubError, RunInProgressError
 
@@ -25,33 +26,94 @@ STATE_DIR = Path(".pmo-hub")
 SANDBOX_TIERS = ("XS", "S", "M", "L", "XL")
 
 
+SOURCE_LABELS = {
+    "finance": "Finance files",
+    "jira": "Jira",
+    "planner": "Microsoft Planner",
+    "msproject": "MS Project",
+}
+
+
 def _print_summary(summary: RunSummary, config_file: Path | None, seconds: float) -> None:
+    """What this run did, and only that: outputs are listed only if written in this run."""
     config = load_config(config_file)
+    problems = len(summary.failed_steps) + len(summary.skipped_steps) + summary.checks_failed_error
+    problems += len(summary.failed_sources)
     print("\n=== pmo-hub run summary ===")
+    status = "SUCCESS" if summary.success else "FAILED"
+    if summary.success and summary.warnings:
+        status += f" with {len(summary.warnings)} warning(s)"
+    print(f"status: {status} (run {summary.run_id}, {seconds:.1f} s)")
+    print("\nsources:")
+    for source in summary.sources:
+        label = SOURCE_LABELS.get(source.system, source.system)
+        if source.status == "loaded":
+            line = f"loaded ({source.rows_loaded:,} rows this run)"
+        elif source.status == "failed":
+            since = (
+                f"; marts show its data as of {source.last_loaded_at:%Y-%m-%d %H:%M} UTC"
+                if source.last_loaded_at
+                else "; marts hold none of its data"
+            )
+            line = f"FAILED: {source.error_message}{since} (stale)"
+        elif source.status == "disabled":
+            line = "disabled (its tables are empty; marts are built without it)"
+        else:
+            line = "not run"
+        print(f"  {label:<18} {line}")
+    echoed = {"sync_outcome"} if summary.failed_sources else set()
+    for step in summary.failed_steps:
+        if step not in echoed:
+            print(f"failed step {step}: {summary.step_errors.get(step, '')}")
+    for step in summary.skipped_steps:
+        print(f"skipped step {step}: {summary.step_errors.get(step, '')}")
+    if summary.rows_by_table:
+        _print_rows(summary.rows_by_table)
+    errors = [c for c in summary.failed_checks if c not in summary.warnings]
     print(
-        f"status: {'SUCCESS' if summary.success else 'FAILED'} (run {summary.run_id}, {seconds:.1f} s)"
+        f"\nasset checks: {summary.checks_passed} passed, {len(errors)} failed (error)"
+        f", {len(summary.warnings)} warning(s)"
     )
-    if summary.failed_steps:
-        print(f"failed steps: {', '.join(summary.failed_steps)}")
-    print("\nrows per table:")
-    for table, rows in summary.rows_by_table.items():
-        print(f"  {table:<55} {rows:>10,}")
-    print(
-        f"\nasset checks: {summary.checks_passed} passed, {summary.checks_failed} failed"
-        + (f" ({', '.join(summary.failed_checks)})" if summary.failed_checks else "")
-    )
+    for check in errors:
+        print(f"  FAILED  {check}")
+    for check in summary.warnings:
+        print(f"  warning {check}")
     print(
         f"data-quality expectations: {summary.expectations_passed} passed, "
         f"{summary.expectations_failed} failed"
     )
     if config.warehouse.target == "duckdb":
         print(f"\nwarehouse (DuckDB): {config.warehouse.duckdb_path}")
-        if config.warehouse.publish_path:
-            print(f"read-only copy for BI: {config.warehouse.publish_path}")
     else:
         print("\nwarehouse: PostgreSQL (marts schema readable by the bi_reader role)")
-    print(f"data-quality report: {config.reports_dir / 'data_quality.html'}")
-    print("Dagster UI: `.venv/bin/dagster dev` then open http://127.0.0.1:3000")
+    if summary.outputs:
+        print("written in this run:")
+        for name, path in summary.outputs.items():
+            print(f"  {name:<20} {path}")
+    else:
+        print("written in this run: nothing (no serving copy, no report)")
+    if summary.dagster_home is not None:
+        print(
+            f"Dagster UI: `pmo-hub ui` (DAGSTER_HOME={summary.dagster_home}), then http://127.0.0.1:3000"
+        )
+
+
+def _print_rows(rows_by_table: dict[str, int]) -> None:
+    """Raw and dq datasets one line each; every served table (core, marts, compliance) by name,
+    two to a line, so the summary stays short however many tables there are."""
+    by_schema: dict[str, dict[str, int]] = {}
+    for name, rows in rows_by_table.items():
+        schema, _, table = name.partition(".")
+        by_schema.setdefault(schema, {})[table] = rows
+    print("\nrows:")
+    for schema, tables in by_schema.items():
+        if schema in {"core", "marts", "compliance"}:
+            continue
+        print(f"  {schema:<18} {len(tables):>3} tables {sum(tables.values()):>12,} rows")
+    for schema in ("core", "marts", "compliance"):
+        cells = [f"{schema}.{t:<34} {n:>9,}" for t, n in by_schema.get(schema, {}).items()]
+        for i in range(0, len(cells), 2):
+            print("  " + "   ".join(cells[i : i + 2]))
 
 
 def cmd_check(config_file: Path | None, network: bool) -> int:
@@ -84,11 +146,35 @@ def cmd_run(args: argparse.Namespace) -> int:
     check_config(load_config(config_file), construct=False)  # clear errors before anything
     from pmo_hub.runs import run_sync_job
 
+    progress.attach_console()
     started = time.monotonic()
     tags = {"pmo_hub/reconcile": "true"} if args.reconcile else {}
     summary = run_sync_job(config_file, tags=tags)
     _print_summary(summary, config_file, time.monotonic() - started)
     return 0 if summary.success else 1
+
+
+def cmd_ui(args: argparse.Namespace) -> int:
+    """`dagster dev` on the project's persistent instance: the runs of `pmo-hub run` and `demo`."""
+    from pmo_hub.runs import DAGSTER_HOME_ENV, dagster_home
+
+    config_file = Path(args.config) if args.config else None
+    home = dagster_home(load_config(config_file))
+    env = {**os.environ, DAGSTER_HOME_ENV: str(home)}
+    if config_file is not None:
+        env["PMO_HUB_CONFIG"] = str(config_file.resolve())
+    dagster = Path(sys.executable).with_name("dagster")
+    command = [
+        str(dagster) if dagster.exists() else "dagster",
+        "dev",
+        "-m",
+        "orchestration.definitions",
+        "-p",
+        str(args.port),
+    ]
+    print(f"DAGSTER_HOME={home}; starting {' '.join(command)} (Ctrl-C stops it)", flush=True)
+    os.execvpe(command[0], command, env)
+    return 0  # not reached
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -119,6 +205,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         print("[demo] running the sync job through Dagster (in process) ...", flush=True)
         from pmo_hub.runs import run_sync_job
 
+        progress.attach_console()
         run_started = time.monotonic()
         summary = run_sync_job(config_file)
         _print_summary(summary, config_file, time.monotonic() - run_started)
@@ -312,6 +399,11 @@ def build_parser() -> argparse.ArgumentParser:
     report = sub.add_parser("report", help="write the HTML report site from the warehouse")
     report.add_argument("--config", help="config file (default: $PMO_HUB_CONFIG or ./pmo-hub.toml)")
     report.set_defaults(func=cmd_report)
+
+    ui = sub.add_parser("ui", help="open the Dagster UI on this project's runs (dagster dev)")
+    ui.add_argument("--config", help="config file (default: $PMO_HUB_CONFIG or ./pmo-hub.toml)")
+    ui.add_argument("--port", type=int, default=3000)
+    ui.set_defaults(func=cmd_ui)
 
     demo = sub.add_parser("demo", help="run the main job against the bundled sandbox")
     demo.add_argument("--tier", default="S", help="sandbox volume tier: XS, S, M, L, XL")

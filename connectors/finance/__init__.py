@@ -45,6 +45,7 @@ from connectors.finance.settings import (
     QUARANTINE_TABLE,
     FinanceSettings,
 )
+from pmo_hub import progress
 
 __all__ = ["FinanceSettings", "finance_source", "ledger_record"]
 
@@ -228,7 +229,9 @@ def _scan(
     def record(row: dict[str, Any]) -> None:
         ledger[row["_ledger_key"]] = row
 
-    for candidate in discover(settings, contract):
+    candidates = list(discover(settings, contract))
+    for number, candidate in enumerate(candidates, start=1):
+        progress.report("finance", f"file {number:,} of {len(candidates):,}: {candidate.path.name}")
         stat_key = str(candidate.path)
         known = stats.get(stat_key)
         if known and known[:2] == [candidate.size, candidate.mtime_ns] and known[2] in seen_hashes:

@@ -45,6 +45,7 @@ from connectors.jira.rows import (
     worklog_row,
 )
 from connectors.jira.settings import JiraSettings
+from pmo_hub import progress
 
 __all__ = ["JiraSettings", "jira_resources", "jira_source"]
 
@@ -798,7 +799,10 @@ def issues(ctx: _Context) -> Iterator[Any]:
         thunks = ((lambda pid=pid: (pid, *first_page(pid))) for pid in pids)
         for pid, pages, first in _ahead(pool, thunks, max(1, ctx.workers - 2)):
             top = cursors.get(pid)
+            read = 0
             for page in _chain_first(first, pages):
+                read += len(page)
+                progress.report("jira", f"project {pid}: {read:,} issues read")
                 now = _utcnow()
                 for raw in page:
                     row = issue_row(raw, custom, now)

@@ -33,6 +33,7 @@ from connectors.msproject.settings import (
     TOMBSTONE_COLUMN,
     MsProjectSettings,
 )
+from pmo_hub import progress
 
 logger = logging.getLogger(__name__)
 
@@ -165,7 +166,11 @@ class PlanScan:
         self._tmp = tempfile.TemporaryDirectory(prefix="pmo_msproject_")
         self._spools = {table: [] for table in PLAN_TABLES}
         seen: set[str] = set()
-        for plan_file in discover_files(self.settings):
+        plan_files = discover_files(self.settings)
+        for number, plan_file in enumerate(plan_files, start=1):
+            progress.report(
+                "msproject", f"plan {number:,} of {len(plan_files):,}: {plan_file.path.name}"
+            )
             seen.add(plan_file.plan_id)
             self._scan_file(plan_file, known)
         for plan_id in sorted(set(known) - seen):

@@ -23,7 +23,10 @@ def build_fact_suite() -> gx.ExpectationSuite:
     suite.add_expectation(
         gx.expectations.ExpectColumnValuesToNotBeNull(
             column="amount_reporting",
-            meta={**critical, "why": "a missing FX rate would silently drop spend from the marts"},
+            # A warning, not a stop: with no FX file yet (a finance install that starts with
+            # invoices only) every mart would be blocked. The warning names the failing rows, and
+            # the run summary lists it, so the spend left out of the marts is not silent.
+            meta={"critical": False, "why": "a missing FX rate leaves spend out of the marts"},
         )
     )
     return suite

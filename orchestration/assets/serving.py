@@ -7,8 +7,14 @@ import dagster as dg
 import duckdb
 
 from expectations.results import write_report
-from orchestration.assets.ingest import WAREHOUSE_POOL
+from orchestration.assets.ingest import (
+    SOURCE_RUNS_SCHEMA,
+    SOURCE_RUNS_TABLE,
+    WAREHOUSE_POOL,
+    ingest_asset_keys,
+)
 from orchestration.resources import HubConfigResource
+from pmo_hub.warehouse import query, quote_ident
 
 # dq: Great Expectations results; compliance includes exception_history (issue 14).
 SERVED_SCHEMAS = ("marts", "core", "compliance", "dq")
@@ -112,4 +118,35 @@ def build_serving_assets(marts: list[dg.AssetKey]) -> list[dg.AssetsDefinition]:
         path = write_report(hub.load())
         return dg.MaterializeResult(metadata={"path": dg.MetadataValue.path(str(path))})
 
-    return [serving_copy, data_quality_report]
+    @dg.asset(
+        name="sync_outcome",
+        group_name="serving",
+        deps=[serving_copy, data_quality_report, *ingest_asset_keys()],
+        description=(
+            "Last step: fails the run when a source failed to sync in it (after everything else "
+            "was built on the data that exists), so the run-failure alert fires and names it."
+        ),
+    )
+    def sync_outcome(
+        context: dg.AssetExecutionContext, hub: HubConfigResource
+    ) -> dg.MaterializeResult:
+        config = hub.load()
+        relation = f"{quote_ident(config.dataset_name(SOURCE_RUNS_SCHEMA))}.{quote_ident(SOURCE_RUNS_TABLE)}"
+        rows = query(
+            config,
+            f"select system, status, error_message from {relation} where run_id = ? order by 1",
+            (context.run.run_id,),
+        )
+        statuses = {system: status for system, status, _ in rows}
+        failed = [(system, message) for system, status, message in rows if status == "failed"]
+        if failed:
+            raise dg.Failure(
+                description="; ".join(
+                    f"{system} sync failed: {message}" for system, message in failed
+                ),
+                metadata={"sources": dg.MetadataValue.json(statuses)},
+                allow_retries=False,
+            )
+        return dg.MaterializeResult(metadata={"sources": dg.MetadataValue.json(statuses)})
+
+    return [serving_copy, data_quality_report, sync_outcome]

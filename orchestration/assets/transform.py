@@ -1,8 +1,15 @@
-"""dbt assets in two steps, so blocking checks between them can stop the curated marts."""
+"""dbt assets in two steps, so blocking checks between them can stop the curated marts.
 
+dbt's node-by-node output (hundreds of lines) goes to a log file; the console gets one line per
+layer (models built, tests passed / failed) and the failing nodes by name with dbt's message.
+"""
+
+import contextlib
 import json
 import os
+from collections import Counter
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
@@ -12,6 +19,8 @@ from orchestration.assets.ingest import WAREHOUSE_POOL
 from orchestration.project import DBT_PROJECT_DIR, dbt_executable, dbt_manifest_path
 from orchestration.resources import HubConfigResource
 from orchestration.translators import PmoDbtTranslator
+from pmo_hub import progress
+from pmo_hub.config import HubConfig
 from pmo_hub.postgres import explain_dbt_failure
 from reporting.links import jira_site_url
 
@@ -19,6 +28,7 @@ CORE_SELECT = (
     "resource_type:seed fqn:pmo_hub.staging fqn:pmo_hub.intermediate fqn:pmo_hub.marts.core"
 )
 MARTS_SELECT = "fqn:pmo_hub.marts.pmo fqn:pmo_hub.marts.compliance"
+MAX_FAILURES_SHOWN = 10
 
 
 def dbt_vars(hub: HubConfigResource) -> dict[str, Any]:
@@ -32,21 +42,85 @@ def dbt_vars(hub: HubConfigResource) -> dict[str, Any]:
     }
 
 
+def dbt_log_path(config: HubConfig, step: str, run_id: str) -> Path:
+    """Where the full dbt output of one step of one run goes (beside the dlt state)."""
+    return config.state_dir.parent / "logs" / f"{run_id[:8]}-{step}.log"
+
+
+def _layer(result: dict[str, Any], nodes: dict[str, Any]) -> str:
+    node = nodes.get(result["unique_id"], {})
+    kind = node.get("resource_type", result["unique_id"].split(".")[0])
+    if kind != "model":
+        return kind
+    fqn = node.get("fqn", [])
+    return ".".join(fqn[1:3]) if len(fqn) > 3 and fqn[1] == "marts" else (fqn[1:2] or ["?"])[0]
+
+
+def summarize_run_results(
+    run_results: dict[str, Any], manifest: dict[str, Any]
+) -> tuple[list[str], list[str]]:
+    """(one line per layer, one line per failed node) from dbt's run_results.json."""
+    nodes = {**manifest.get("nodes", {}), **manifest.get("sources", {})}
+    by_layer: dict[str, Counter[str]] = {}
+    failures: list[str] = []
+    for result in run_results.get("results", []):
+        status = str(result.get("status"))
+        by_layer.setdefault(_layer(result, nodes), Counter())[status] += 1
+        if status in {"error", "fail", "runtime error"}:
+            message = " ".join(str(result.get("message") or "").split())[:300]
+            failures.append(f"{result['unique_id']}: {status}: {message}")
+    lines = []
+    for layer, counts in sorted(by_layer.items()):
+        done = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
+        lines.append(f"{layer}: {done}")
+    return lines, failures
+
+
 def _run_dbt(
-    context: dg.AssetExecutionContext, dbt: DbtCliResource, hub: HubConfigResource
+    context: dg.AssetExecutionContext, dbt: DbtCliResource, hub: HubConfigResource, step: str
 ) -> Iterator[Any]:
     config = hub.load()
     # profiles.yml reads the warehouse location from these variables.
     os.environ.update(config.dbt_env())
-    args = ["build", "--vars", json.dumps(dbt_vars(hub))]
+    args = ["build", "--no-use-colors", "--vars", json.dumps(dbt_vars(hub))]
+    log_path = dbt_log_path(config, step, context.run.run_id)
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    invocation = dbt.cli(args, context=context, raise_on_error=False)
+    # dagster-dbt echoes every dbt event to stdout: into the log file instead.
+    with log_path.open("w", encoding="utf-8") as log, contextlib.redirect_stdout(log):
+        yield from invocation.stream()
     try:
-        yield from dbt.cli(args, context=context).stream()
-    except Exception as exc:
-        # PostgreSQL lock timeout: name the session that blocks instead of dbt's bare message.
-        explained = explain_dbt_failure(exc, config, step=f"dbt ({context.op_def.name})")
-        if explained is None:
-            raise
-        raise explained from exc
+        run_results = invocation.get_artifact("run_results.json")
+    except Exception:  # dbt stopped before writing it (e.g. it could not connect)
+        run_results = {}
+    manifest = json.loads(dbt_manifest_path().read_text())
+    layers, failures = summarize_run_results(run_results, manifest)
+    for line in layers:
+        progress.report("dbt", f"{step} {line}", always=True)
+        context.log.info(f"dbt {line}")
+    for line in failures[:MAX_FAILURES_SHOWN]:
+        progress.report("dbt", f"{step} FAILED {line}", always=True)
+    if len(failures) > MAX_FAILURES_SHOWN:
+        progress.report(
+            "dbt", f"... {len(failures) - MAX_FAILURES_SHOWN} more failures", always=True
+        )
+    progress.report("dbt", f"{step} full log: {log_path}", always=True)
+    if not invocation.is_successful():
+        error = invocation.get_error()
+        # PostgreSQL lock timeout / DuckDB file lock: name the session or process that blocks.
+        explained = explain_dbt_failure(
+            Exception("\n".join([*failures, str(error or "")])), config, step=f"dbt ({step})"
+        )
+        if explained is not None:
+            raise dg.Failure(description=str(explained), allow_retries=False) from explained
+        detail = (
+            "; ".join(failures[:3]) or f"dbt exited with an error before building (see {log_path})"
+        )
+        raise dg.Failure(
+            description=f"dbt build failed: {detail}",
+            metadata={"log": dg.MetadataValue.path(str(log_path)), "failed_nodes": len(failures)},
+            allow_retries=False,
+        )
 
 
 def build_transform_assets() -> list[dg.AssetsDefinition]:
@@ -61,7 +135,7 @@ def build_transform_assets() -> list[dg.AssetsDefinition]:
         pool=WAREHOUSE_POOL,
     )
     def dbt_core(context: dg.AssetExecutionContext, dbt: DbtCliResource, hub: HubConfigResource):
-        yield from _run_dbt(context, dbt, hub)
+        yield from _run_dbt(context, dbt, hub, "dbt_core")
 
     @dbt_assets(
         manifest=manifest,
@@ -71,7 +145,7 @@ def build_transform_assets() -> list[dg.AssetsDefinition]:
         pool=WAREHOUSE_POOL,
     )
     def dbt_marts(context: dg.AssetExecutionContext, dbt: DbtCliResource, hub: HubConfigResource):
-        yield from _run_dbt(context, dbt, hub)
+        yield from _run_dbt(context, dbt, hub, "dbt_marts")
 
     return [dbt_core, dbt_marts]
 

@@ -36,5 +36,6 @@ def test_parser_knows_every_command() -> None:
         ["sandbox", "up"],
         ["sandbox", "files", "d"],
         ["sandbox", "tick"],
+        ["ui", "--port", "3001"],
     ):
         assert callable(parser.parse_args(argv).func)

@@ -57,3 +57,24 @@ def test_checks_cover_raw_core_and_marts(graph) -> None:
     assert any(name.startswith("reconciled") or "reconcil" in name for _, name in check_keys)
     # dbt data tests surface as asset checks too
     assert sum(1 for _, name in check_keys if name.startswith(("not_null", "unique"))) > 10
+
+
+def test_ingest_never_blocks_modelling(graph) -> None:
+    """No Dagster retry of ingest (clients retry transient faults) and no skippable raw table:
+    an unmaterialized skippable output made Dagster skip dbt and serving with the run SUCCESS."""
+    ingest = [
+        a for a in defs.assets if isinstance(a, dg.AssetsDefinition) and a.op.name.endswith("_load")
+    ]
+    assert {a.op.name for a in ingest} == {
+        "raw_finance_load",
+        "raw_jira_load",
+        "raw_planner_load",
+        "raw_msproject_load",
+    }
+    for assets in ingest:
+        assert assets.op.retry_policy is None, assets.op.name
+        for spec in assets.specs:
+            assert not spec.skippable, spec.key
+    # The last step fails the run when a source failed, after everything else was built.
+    outcome = graph.get(dg.AssetKey("sync_outcome"))
+    assert {dg.AssetKey("serving_copy"), dg.AssetKey("data_quality_report")} <= outcome.parent_keys

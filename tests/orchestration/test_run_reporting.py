@@ -1,0 +1,91 @@
+"""What a run prints: throttled progress, dbt summarized per layer, failures explained."""
+
+from __future__ import annotations
+
+import io
+import logging
+
+import pytest
+
+from orchestration.assets.ingest import describe_failure
+from orchestration.assets.transform import summarize_run_results
+from pmo_hub import progress
+
+
+def test_progress_prints_at_most_one_line_per_source_per_interval(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    clock = iter([0.0, 1.0, 2.0, 3.5, 3.6, 3.7])
+    monkeypatch.setattr(progress.time, "monotonic", lambda: next(clock))
+    out = io.StringIO()
+    handler = progress.ThrottledProgressHandler(interval=3.0, stream=out)
+    logger = logging.getLogger("pmo_hub.progress.test_throttle")
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    try:
+        for read in (100, 200, 300, 400):  # at 0.0, 1.0, 2.0, 3.5 s
+            progress.report("test_throttle", f"{read} issues read")
+        progress.report("other", "not this logger")  # another source has its own clock
+        progress.report("test_throttle", "step summary", always=True)  # at 3.6 s
+    finally:
+        logger.removeHandler(handler)
+    assert out.getvalue().splitlines() == [
+        "   [test_throttle] 100 issues read",
+        "   [test_throttle] 400 issues read",
+        "   [test_throttle] step summary",
+    ]
+
+
+def test_dbt_results_are_summarized_per_layer_with_failures_named() -> None:
+    manifest = {
+        "nodes": {
+            "model.p.stg_a": {"resource_type": "model", "fqn": ["p", "staging", "x", "stg_a"]},
+            "model.p.stg_b": {"resource_type": "model", "fqn": ["p", "staging", "x", "stg_b"]},
+            "model.p.dim_c": {"resource_type": "model", "fqn": ["p", "marts", "core", "dim_c"]},
+            "test.p.t1": {"resource_type": "test"},
+            "test.p.t2": {"resource_type": "test"},
+        }
+    }
+    results = {
+        "results": [
+            {"unique_id": "model.p.stg_a", "status": "success"},
+            {"unique_id": "model.p.stg_b", "status": "error", "message": "Catalog Error:\n no x"},
+            {"unique_id": "model.p.dim_c", "status": "skipped"},
+            {"unique_id": "test.p.t1", "status": "pass"},
+            {"unique_id": "test.p.t2", "status": "fail", "message": "Got 3 results"},
+        ]
+    }
+    layers, failures = summarize_run_results(results, manifest)
+    assert layers == [
+        "marts.core: 1 skipped",
+        "staging: 1 error, 1 success",
+        "test: 1 fail, 1 pass",
+    ]
+    assert failures == [
+        "model.p.stg_b: error: Catalog Error: no x",
+        "test.p.t2: fail: Got 3 results",
+    ]
+
+
+def test_failure_message_is_the_root_cause_with_secrets_masked(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("PMO_HUB_JIRA_API_TOKEN", "s3cr3t-token-value")
+
+    class PipelineStepFailed(Exception):  # dlt keeps the original in .exception
+        def __init__(self, exception: Exception) -> None:
+            super().__init__("Pipeline execution failed at stage extract ...")
+            self.exception = exception
+
+    try:
+        try:
+            raise ConnectionRefusedError("connect to https://jira.example.com refused")
+        except ConnectionRefusedError as inner:
+            raise RuntimeError("token s3cr3t-token-value rejected") from inner
+    except RuntimeError as middle:
+        wrapped = PipelineStepFailed(middle)
+    message = describe_failure(wrapped)
+    assert message == "ConnectionRefusedError: connect to https://jira.example.com refused"
+    assert describe_failure(RuntimeError("token s3cr3t-token-value rejected")) == (
+        "RuntimeError: token *** rejected"
+    )
