@@ -692,7 +692,7 @@ def _history_unchanged(
         return None
     if any(c >= since_ms for c in created_ms):
         return False
-    complete = int(embedded.get("total", len(histories))) <= len(histories)
+    complete = int(embedded.get("total", len(histories) + 1)) <= len(histories)
     if complete or (created_ms and min(created_ms) < since_ms):
         return True
     return None
@@ -723,7 +723,8 @@ def _fetch_histories(
             histories = embedded.get("histories") or []
             if verdict:
                 by_issue[row["id"]] = None
-            elif verdict is False and int(embedded.get("total", len(histories))) <= len(histories):
+            elif "changelog" in raw and 0 <= int(embedded.get("total", -1)) <= len(histories):
+                # A complete embedded changelog (new history, or a new issue): no bulk fetch.
                 for history in histories:
                     by_issue[row["id"]].extend(changelog_rows(raw["id"], history, now))  # type: ignore[union-attr]
             else:
