@@ -705,8 +705,8 @@ def _fetch_histories(
 ) -> dict[int, list[dict[str, Any]] | None]:
     """Changelog rows of a batch of issues: bulk fetch on Cloud, embedded (+ fallback) on DC.
 
-    An incremental Cloud search embeds each issue's most recent histories; ``since`` maps the
-    issue ids of such a search to its lower bound. An issue whose tail shows no history since
+    An incremental search embeds each issue's most recent histories (Cloud; Data Center all of
+    them); ``since`` maps the issue ids of such a search to its lower bound. An issue whose tail shows no history since
     then maps to None (nothing to fetch or rewrite); one whose embedded changelog is complete is
     read from it. Only the rest go to ``changelog/bulkfetch``.
 
@@ -735,6 +735,9 @@ def _fetch_histories(
             rows.extend(changelog_rows(issue_id, history, now))
     else:
         for raw, row in batch:
+            if _history_unchanged(raw, row, (since or {}).get(row["id"])):
+                by_issue[row["id"]] = None  # nothing new to rewrite
+                continue
             embedded = raw.get("changelog") or {}
             histories = embedded.get("histories") or []
             if int(embedded.get("total", len(histories))) > len(histories):
@@ -865,7 +868,7 @@ def issues(ctx: _Context) -> Iterator[Any]:
         thunks = ((lambda pid=pid: (pid, *first_page(pid))) for pid in pids)
         for pid, pages, first in _ahead(pool, thunks, max(1, ctx.workers - 2)):
             top = cursors.get(pid)
-            since = lower_bound(pid) if ctx.cloud and pid in cursors else None
+            since = lower_bound(pid) if pid in cursors else None
             for page in _chain_first(first, pages):
                 now = _utcnow()
                 for raw in page:
