@@ -664,28 +664,87 @@ def components(ctx: _Context) -> Iterator[list[dict[str, Any]]]:
 # ---- issues, history, worklogs, census ------------------------------------------------------
 
 
+def _history_unchanged(
+    raw: dict[str, Any], row: dict[str, Any], since_ms: int | None
+) -> bool | None:
+    """Whether the embedded changelog tail proves the issue has no history since ``since_ms``.
+
+    True: no history created at or after ``since_ms`` (the issue resurfaced for a worklog,
+    comment or other change that writes no history): its changelog and field history are as
+    the last run loaded them. False: it has new histories. None: no embedded changelog (a full
+    read), or a tail too short to tell.
+
+    Exact because histories are append-only and the tail is the *most recent* entries: if the
+    oldest embedded history is older than ``since_ms`` and none is newer, none is newer at all.
+    Every tracked field (status, assignee, priority, resolution, summary, story points, sprint)
+    writes a history when it changes, so the field-history rows derived from the issue's current
+    values cannot have moved either.
+    """
+    created_at = row.get("created_at")
+    if since_ms is None or created_at is None or created_at.timestamp() * 1000 >= since_ms:
+        return None  # a new issue: its creation rows of the field history are not loaded yet
+    embedded = raw.get("changelog")
+    if not isinstance(embedded, dict):
+        return None
+    histories = embedded.get("histories") or []
+    created = [parse_ts(h.get("created")) for h in histories]
+    created_ms = [int(c.timestamp() * 1000) for c in created if c is not None]
+    if len(created_ms) != len(histories):
+        return None
+    if any(c >= since_ms for c in created_ms):
+        return False
+    complete = int(embedded.get("total", len(histories) + 1)) <= len(histories)
+    if complete or (created_ms and min(created_ms) < since_ms):
+        return True
+    return None
+
+
 def _fetch_histories(
     ctx: _Context,
     batch: list[tuple[dict[str, Any], dict[str, Any]]],
-) -> dict[int, list[dict[str, Any]]]:
+    since: dict[int, int] | None = None,
+) -> dict[int, list[dict[str, Any]] | None]:
     """Changelog rows of a batch of issues: bulk fetch on Cloud, embedded (+ fallback) on DC.
+
+    An incremental search embeds each issue's most recent histories (Cloud; Data Center all of
+    them); ``since`` maps the issue ids of such a search to its lower bound. An issue whose tail shows no history since
+    then maps to None (nothing to fetch or rewrite); one whose embedded changelog is complete is
+    read from it. Only the rest go to ``changelog/bulkfetch``.
 
     Runs in a worker thread (network only, plus flattening), so the next search pages and
     batches are fetched while this one downloads.
     """
     now = _utcnow()
-    by_issue: dict[int, list[dict[str, Any]]] = {row["id"]: [] for _, row in batch}
+    by_issue: dict[int, list[dict[str, Any]] | None] = {row["id"]: [] for _, row in batch}
     if ctx.cloud:
-        for issue_id, history in ctx.client.bulk_changelogs([str(row["id"]) for _, row in batch]):
-            by_issue.setdefault(int(issue_id), []).extend(changelog_rows(issue_id, history, now))
+        bulk: list[str] = []
+        for raw, row in batch:
+            verdict = _history_unchanged(raw, row, (since or {}).get(row["id"]))
+            embedded = raw.get("changelog") or {}
+            histories = embedded.get("histories") or []
+            if verdict:
+                by_issue[row["id"]] = None
+            elif "changelog" in raw and 0 <= int(embedded.get("total", -1)) <= len(histories):
+                # A complete embedded changelog (new history, or a new issue): no bulk fetch.
+                for history in histories:
+                    by_issue[row["id"]].extend(changelog_rows(raw["id"], history, now))  # type: ignore[union-attr]
+            else:
+                bulk.append(str(row["id"]))
+        for issue_id, history in ctx.client.bulk_changelogs(bulk) if bulk else ():
+            rows = by_issue.setdefault(int(issue_id), [])
+            assert rows is not None
+            rows.extend(changelog_rows(issue_id, history, now))
     else:
         for raw, row in batch:
+            if _history_unchanged(raw, row, (since or {}).get(row["id"])):
+                by_issue[row["id"]] = None  # nothing new to rewrite
+                continue
             embedded = raw.get("changelog") or {}
             histories = embedded.get("histories") or []
             if int(embedded.get("total", len(histories))) > len(histories):
                 histories = list(ctx.client.issue_changelog(raw["id"]))
             for history in histories:
-                by_issue[row["id"]].extend(changelog_rows(raw["id"], history, now))
+                by_issue[row["id"]].extend(changelog_rows(raw["id"], history, now))  # type: ignore[union-attr]
     for raw, _ in batch:
         # Search embeds one page of comments: a longer thread is read from its own endpoint.
         embedded = (raw.get("fields") or {}).get("comment")
@@ -729,19 +788,21 @@ def _issue_child_rows(
 
 def _history_tables(
     batch: list[tuple[dict[str, Any], dict[str, Any]]],
-    by_issue: dict[int, list[dict[str, Any]]],
+    by_issue: dict[int, list[dict[str, Any]] | None],
     custom: dict[str, str | None],
     meta: dict[str, tuple[str | None, str | None]],
 ) -> Iterator[Any]:
+    """The tables of a batch; issues whose history is unchanged (None) keep their loaded rows."""
     now = _utcnow()
     for name, rows in _issue_child_rows(batch, meta).items():
         if rows:
             yield _table(name, _ISSUE_CHILD_TABLES[name], arrow(name, rows))
-    changes = [c for rows in by_issue.values() for c in rows]
+    changes = [c for rows in by_issue.values() if rows for c in rows]
     field_history = [
         h
         for _, row in batch
-        for h in field_history_rows(row, by_issue.get(row["id"], []), custom, now)
+        if by_issue.get(row["id"], []) is not None
+        for h in field_history_rows(row, by_issue.get(row["id"]) or [], custom, now)
     ]
     if changes:
         yield _table("changelog", ["history_id", "item_index"], arrow("changelog", changes))
@@ -779,18 +840,27 @@ def issues(ctx: _Context) -> Iterator[Any]:
     page_size = min(
         ctx.settings.page_size, cfg.SEARCH_PAGE_SIZE if ctx.cloud else cfg.DC_SEARCH_PAGE_SIZE
     )
-    expand = None if ctx.cloud else "changelog"
+
+    # Data Center embeds the whole changelog. An incremental Cloud search embeds the most
+    # recent histories: most issues it returns only had worklogs (or comments) change, and the
+    # tail proves their history did not, so they cost no changelog/bulkfetch (_fetch_histories).
+    # A first (full) read embeds nothing: bulkfetch is cheaper for whole histories.
+    def expand_for(pid: str) -> str | None:
+        return "changelog" if not ctx.cloud or pid in cursors else None
+
+    def lower_bound(pid: str) -> int | None:
+        since = cursors.get(pid)
+        return since - ctx.overlap_ms if since is not None else _date_ms(ctx.settings.start_date)
 
     def first_page(pid: str) -> tuple[Iterator[list[dict[str, Any]]], list[dict[str, Any]]]:
         # The first page of each project is fetched ahead in the pool (most incremental runs
         # need only that page); later pages continue the same generator in this thread.
-        since = cursors.get(pid)
-        since = since - ctx.overlap_ms if since is not None else _date_ms(ctx.settings.start_date)
+        since = lower_bound(pid)
         jql = f"project = {pid}"
         if since is not None:
             jql += f" AND updated >= {since}"
         jql += " ORDER BY updated ASC"
-        pages = ctx.client.search(jql, fields, page_size=page_size, expand=expand)
+        pages = ctx.client.search(jql, fields, page_size=page_size, expand=expand_for(pid))
         return pages, next(pages, [])
 
     def history_batches(pool: ThreadPoolExecutor | None) -> Iterator[Any]:
@@ -800,6 +870,8 @@ def issues(ctx: _Context) -> Iterator[Any]:
         for pid, pages, first in _ahead(pool, thunks, max(1, ctx.workers - 2)):
             top = cursors.get(pid)
             read = 0
+
+            since = lower_bound(pid) if pid in cursors else None
             for page in _chain_first(first, pages):
                 read += len(page)
                 progress.report("jira", f"project {pid}: {read:,} issues read")
@@ -807,6 +879,8 @@ def issues(ctx: _Context) -> Iterator[Any]:
                 for raw in page:
                     row = issue_row(raw, custom, now)
                     batch.append((raw, row))
+                    if since is not None:
+                        tail_since[row["id"]] = since
                     if row["updated_ms"] is not None:
                         top = row["updated_ms"] if top is None else max(top, row["updated_ms"])
                     if len(batch) == cfg.CHANGELOG_BATCH:
@@ -819,6 +893,7 @@ def issues(ctx: _Context) -> Iterator[Any]:
             yield batch
 
     new_cursors: dict[str, int] = {}
+    tail_since: dict[int, int] = {}  # issue id -> lower bound of the search that embedded a tail
     # Requests in flight never exceed ``concurrency``: this thread pages the searches, one
     # background thread downloads changelog batches (at most two batches in memory: one
     # downloading while the next is assembled) and the rest fetch first pages ahead. Two
@@ -826,7 +901,10 @@ def issues(ctx: _Context) -> Iterator[Any]:
     changelog_workers = 1 if ctx.workers >= 2 else 0
     search_workers = ctx.workers - 1 - changelog_workers
     with _pool(search_workers) as search_pool, _pool(changelog_workers) as changelog_pool:
-        thunks = ((lambda b=b: (b, _fetch_histories(ctx, b))) for b in history_batches(search_pool))
+        thunks = (
+            (lambda b=b: (b, _fetch_histories(ctx, b, tail_since)))
+            for b in history_batches(search_pool)
+        )
         for batch, by_issue in _ahead(changelog_pool, thunks, 2):
             yield from _history_tables(batch, by_issue, custom, meta)
     # Only now: a failure above leaves every cursor where the last complete load put it.
