@@ -20,6 +20,7 @@ ENTITY_TABLES = (
     "invoice_lines",
     "timesheet_entries",
     "fx_rates",
+    "payments",
 )
 QUARANTINE_TABLE = "quarantine"
 LEDGER_TABLE = "file_ledger"
