@@ -9,15 +9,19 @@ import duckdb
 from expectations.results import write_report
 from orchestration.assets.ingest import WAREHOUSE_POOL
 from orchestration.resources import HubConfigResource
+from pmo_hub.pseudonyms import pseudonym_key, pseudonymize_copy
 
 SERVED_SCHEMAS = ("marts", "core", "compliance")
 
 
-def publish_duckdb(build_path: Path, serving_path: Path) -> dict[str, int]:
+def publish_duckdb(
+    build_path: Path, serving_path: Path, pseudonym_key: bytes | None = None
+) -> dict[str, int]:
     """Copy the served schemas into a new file and swap it in atomically.
 
     DuckDB allows one writer or many readers: BI opens the published copy read-only while the
-    next sync writes the build file.
+    next sync writes the build file. With ``pseudonym_key``, person names and emails in every
+    text column are replaced by keyed pseudonyms (pmo_hub.pseudonyms); the build file keeps them.
     """
     serving_path.parent.mkdir(parents=True, exist_ok=True)
     tmp = serving_path.with_suffix(".next.duckdb")
@@ -30,11 +34,14 @@ def publish_duckdb(build_path: Path, serving_path: Path) -> dict[str, int]:
             "select schema_name, table_name from duckdb_tables() "
             "where database_name = 'build' and schema_name in ('marts', 'core', 'compliance')"
         ).fetchall()
+        if pseudonym_key is not None:
+            pseudonymize_copy(con, "build", tables, pseudonym_key)
         for schema, table in tables:
-            con.execute(f'create schema if not exists "{schema}"')
-            con.execute(
-                f'create table "{schema}"."{table}" as select * from build."{schema}"."{table}"'
-            )
+            if pseudonym_key is None:
+                con.execute(f'create schema if not exists "{schema}"')
+                con.execute(
+                    f'create table "{schema}"."{table}" as select * from build."{schema}"."{table}"'
+                )
             counts[f"{schema}.{table}"] = con.execute(
                 f'select count(*) from "{schema}"."{table}"'
             ).fetchone()[0]
@@ -65,12 +72,16 @@ def build_serving_assets(marts: list[dg.AssetKey]) -> list[dg.AssetsDefinition]:
                 "PostgreSQL target: BI reads the marts schema through the bi_reader role"
             )
             return dg.MaterializeResult(metadata={"published": False})
-        counts = publish_duckdb(config.warehouse.duckdb_path, config.warehouse.publish_path)
+        key = pseudonym_key() if config.warehouse.pseudonymize else None
+        counts = publish_duckdb(
+            config.warehouse.duckdb_path, config.warehouse.publish_path, pseudonym_key=key
+        )
         return dg.MaterializeResult(
             metadata={
                 "published": True,
                 "path": dg.MetadataValue.path(str(config.warehouse.publish_path)),
                 "tables": len(counts),
+                "pseudonymized": config.warehouse.pseudonymize,
                 "rows": dg.MetadataValue.json(counts),
             }
         )

@@ -50,20 +50,13 @@ def test_unallowable_keywords_on_client_projects_are_allowed(duckdb_build) -> No
     assert {("grant", True), ("client", False)} <= set(rows)
 
 
-def _finance_dir(duckdb_build) -> Path:
-    world, _ = duckdb_build
-    (path,) = duckdb_rows(
-        world.duckdb_path, "select min(_source_file) from raw_finance.payments"
-    )[0]
-    return Path(path).parent
-
-
-def test_ageing_balances_follow_the_payments_file(duckdb_build) -> None:
+def test_ageing_balances_follow_the_payments_file(duckdb_build, running_xs) -> None:
     """Each aged invoice's paid amount equals the payments file's sum for it; fully paid
     invoices are not aged; buckets follow the age in days."""
     world, _ = duckdb_build
     as_of = date.fromisoformat(world.as_of)
-    text = (_finance_dir(duckdb_build) / "payments.csv").read_bytes().decode("cp1252")
+    finance_dir = Path(running_xs.source_settings()["finance"]["landing_dirs"][0])
+    text = (finance_dir / "payments.csv").read_bytes().decode("cp1252")
     rows = list(csv.reader(io.StringIO(text), delimiter=";"))[1:]
     paid: dict[str, Decimal] = defaultdict(Decimal)
     for row in rows:
