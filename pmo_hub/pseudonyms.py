@@ -19,6 +19,7 @@ import hmac
 import os
 import re
 from collections.abc import Iterable
+from typing import Any
 
 import duckdb
 import pyarrow as pa
@@ -163,3 +164,84 @@ def pseudonymize_copy(
             f'select {select} from "{source_database}"."{schema}"."{table}"'
         )
     con.remove_function("pmo_pseudonymize")
+
+
+BI_SCHEMA = "bi"
+_PG_TEXT_TYPES = ("text", "character varying", "character")
+
+
+def _pg_person_names(cur: Any) -> set[str]:
+    cur.execute(
+        "select table_schema, table_name, column_name from information_schema.columns "
+        "where table_schema like 'raw%%'"
+    )
+    present = set(cur.fetchall())
+    names: set[str] = set()
+    for schema, table, column in PERSON_NAME_COLUMNS:
+        if (schema, table, column) in present:
+            cur.execute(
+                f'select distinct "{column}" from "{schema}"."{table}" where "{column}" is not null'
+            )
+            names.update(str(r[0]) for r in cur.fetchall())
+    return names
+
+
+def publish_postgres_pseudonymized(
+    conn: Any, key: bytes, schemas: Iterable[str] = ("marts", "core", "compliance")
+) -> dict[str, int]:
+    """Write every table of ``schemas`` into the schema ``bi`` (same table names) with names and
+    emails pseudonymized, swap it in atomically and grant it to ``bi_reader``.
+
+    The served schemas themselves are not granted when pseudonymizing (dbt's on-run-end revokes
+    them, var ``pseudonymize``), so BI logins only ever see pseudonyms.
+
+    Args:
+        conn: an open psycopg2 connection (the caller owns it; committed here).
+        key: the HMAC key.
+        schemas: the schemas whose tables are served.
+
+    Returns:
+        rows per ``bi.<table>``.
+    """
+    from psycopg2.extras import execute_values
+
+    staging = f"{BI_SCHEMA}_next"
+    counts: dict[str, int] = {}
+    with conn.cursor() as cur:
+        pseudonymizer = Pseudonymizer(key, _pg_person_names(cur))
+        cur.execute(f'drop schema if exists "{staging}" cascade')
+        cur.execute(f'create schema "{staging}"')
+        cur.execute(
+            "select table_schema, table_name from information_schema.tables "
+            "where table_schema = any(%s) and table_type = 'BASE TABLE' "
+            "order by table_schema, table_name",
+            (list(schemas),),
+        )
+        for schema, table in cur.fetchall():
+            cur.execute(
+                "select column_name, data_type from information_schema.columns "
+                "where table_schema = %s and table_name = %s order by ordinal_position",
+                (schema, table),
+            )
+            columns = cur.fetchall()
+            text_positions = [i for i, (_, t) in enumerate(columns) if t in _PG_TEXT_TYPES]
+            cur.execute(f'create table "{staging}"."{table}" (like "{schema}"."{table}")')
+            names = ", ".join(f'"{c}"' for c, _ in columns)
+            cur.execute(f'select {names} from "{schema}"."{table}"')
+            rows = [list(r) for r in cur.fetchall()]
+            for row in rows:
+                for i in text_positions:
+                    row[i] = pseudonymizer.text(row[i])
+            if rows:
+                execute_values(cur, f'insert into "{staging}"."{table}" ({names}) values %s', rows)
+            counts[f"{BI_SCHEMA}.{table}"] = len(rows)
+        cur.execute(f'drop schema if exists "{BI_SCHEMA}" cascade')
+        cur.execute(f'alter schema "{staging}" rename to "{BI_SCHEMA}"')
+        cur.execute(
+            "do $$ begin if exists (select from pg_roles where rolname = 'bi_reader') then "
+            f'grant usage on schema "{BI_SCHEMA}" to bi_reader; '
+            f'grant select on all tables in schema "{BI_SCHEMA}" to bi_reader; '
+            "end if; end $$"
+        )
+    conn.commit()
+    return counts

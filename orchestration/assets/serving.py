@@ -9,7 +9,11 @@ import duckdb
 from expectations.results import write_report
 from orchestration.assets.ingest import WAREHOUSE_POOL
 from orchestration.resources import HubConfigResource
-from pmo_hub.pseudonyms import pseudonym_key, pseudonymize_copy
+from pmo_hub.pseudonyms import (
+    pseudonym_key,
+    pseudonymize_copy,
+    publish_postgres_pseudonymized,
+)
 
 SERVED_SCHEMAS = ("marts", "core", "compliance")
 
@@ -67,6 +71,18 @@ def build_serving_assets(marts: list[dg.AssetKey]) -> list[dg.AssetsDefinition]:
         context: dg.AssetExecutionContext, hub: HubConfigResource
     ) -> dg.MaterializeResult:
         config = hub.load()
+        if config.warehouse.target == "postgres" and config.warehouse.pseudonymize:
+            import psycopg2
+
+            conn = psycopg2.connect(config.warehouse.postgres_url)
+            try:
+                counts = publish_postgres_pseudonymized(conn, pseudonym_key())
+            finally:
+                conn.close()
+            context.log.info("PostgreSQL target: BI reads the pseudonymized schema bi")
+            return dg.MaterializeResult(
+                metadata={"published": True, "pseudonymized": True, "tables": len(counts)}
+            )
         if config.warehouse.target != "duckdb" or config.warehouse.publish_path is None:
             context.log.info(
                 "PostgreSQL target: BI reads the marts schema through the bi_reader role"

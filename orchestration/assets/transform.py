@@ -26,6 +26,7 @@ def dbt_vars(hub: HubConfigResource) -> dict[str, Any]:
         "as_of_date": config.as_of_date or "",
         "reporting_currency": config.reporting_currency,
         "enabled_sources": list(config.enabled),
+        "pseudonymize": config.warehouse.pseudonymize,
     }
 
 

@@ -3,6 +3,7 @@ whole-warehouse scan is tests/dbt/test_pseudonymized_serving.py)."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 
 import duckdb
@@ -69,3 +70,57 @@ def test_published_copy_rewrites_text_columns_only(tmp_path: Path) -> None:
         "mail " + email_pseudonym(b"k", "jo@example.com"),
     )
     assert "raw_finance" not in schemas
+
+
+@pytest.mark.postgres
+def test_postgres_bi_schema_holds_pseudonyms_and_is_the_one_granted() -> None:
+    import uuid
+
+    import psycopg2
+
+    from pmo_hub.pseudonyms import publish_postgres_pseudonymized
+
+    dsn = {"host": "127.0.0.1", "port": 5432, "user": "postgres"}
+    database = f"pmo_pseudo_{uuid.uuid4().hex[:10]}"
+    admin = psycopg2.connect(dbname="postgres", **dsn)
+    admin.autocommit = True
+    with admin.cursor() as cur:
+        cur.execute(f'create database "{database}"')
+    try:
+        conn = psycopg2.connect(dbname=database, **dsn)
+        with conn.cursor() as cur:
+            cur.execute(
+                "do $$ begin if not exists (select from pg_roles where rolname = 'bi_reader') "
+                "then create role bi_reader nologin; end if; "
+                "exception when duplicate_object or unique_violation then null; end $$"
+            )
+            cur.execute("create schema raw_jira; create schema core; create schema compliance")
+            cur.execute("create table raw_jira.users (display_name text, email text)")
+            cur.execute("insert into raw_jira.users values ('Jo Example', 'jo@example.com')")
+            cur.execute(
+                "create table core.dim_person (id integer, display_name text, amount numeric(18,2))"
+            )
+            cur.execute("insert into core.dim_person values (1, 'Jo Example', 12.50)")
+            cur.execute("create table compliance.fct_dq_exceptions (evidence varchar(200))")
+            cur.execute(
+                "insert into compliance.fct_dq_exceptions values ('person_email=jo@example.com')"
+            )
+        conn.commit()
+        counts = publish_postgres_pseudonymized(conn, b"k")
+        # Running again replaces the schema (stable pseudonyms, no duplicates).
+        assert publish_postgres_pseudonymized(conn, b"k") == counts
+        with conn.cursor() as cur:
+            cur.execute("select id, display_name, amount from bi.dim_person")
+            assert cur.fetchall() == [(1, name_pseudonym(b"k", "Jo Example"), Decimal("12.50"))]
+            cur.execute("select evidence from bi.fct_dq_exceptions")
+            assert cur.fetchall() == [(f"person_email={email_pseudonym(b'k', 'jo@example.com')}",)]
+            cur.execute("select has_table_privilege('bi_reader', 'bi.dim_person', 'select')")
+            assert cur.fetchone() == (True,)
+            cur.execute("select has_table_privilege('bi_reader', 'raw_jira.users', 'select')")
+            assert cur.fetchone() == (False,)
+        assert counts == {"bi.dim_person": 1, "bi.fct_dq_exceptions": 1}
+        conn.close()
+    finally:
+        with admin.cursor() as cur:
+            cur.execute(f'drop database if exists "{database}" with (force)')
+        admin.close()
