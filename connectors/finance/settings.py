@@ -21,6 +21,7 @@ ENTITY_TABLES = (
     "timesheet_entries",
     "fx_rates",
     "payments",
+    "change_requests",
 )
 QUARANTINE_TABLE = "quarantine"
 LEDGER_TABLE = "file_ledger"

@@ -7,6 +7,7 @@ and reads the invoice and purchase-order files it wrote, so the payments pay inv
 |---|---|---|
 | ``payments.csv`` | AP payment run export | cp1252, ``;``, ``1.234,56``, ``dd.mm.yyyy`` (``erp_de``) |
 | ``invoices_expenses.csv`` | AP export of small expense invoices on PO lines | as the other invoices |
+| ``change_log.csv`` | PMO change log (``change_requests``) | UTF-8 with BOM, ``,``, ISO dates |
 
 Vendor payment terms (:func:`vendor_terms`) and project funding types
 (:func:`project_funding_type`) are functions of the ids, so the vendor master and project registry
@@ -324,6 +325,58 @@ class _PaymentWriter:
                 self.plant("AP-18", "invoice_line", f"{line['vendor_id']}|{number}|1", text)
         return self._save("invoices_expenses.csv", lines)
 
+    def change_log(self) -> Path:
+        """The PMO's change log: one change request per decision kind on open projects."""
+        header = [
+            "CR ID",
+            "Project",
+            "Title",
+            "Requested",
+            "Requester",
+            "status",
+            "Decided",
+            "Approver",
+            "Cost impact",
+            "currency",
+            "Schedule impact",
+            "RAID",
+        ]
+        lines = [header]
+        open_projects = [pr for pr in self.p.projects if pr.status == "active" and pr.manager_id]
+        kinds = (
+            ("approved", "Additional interface to the billing system", 1),
+            ("implemented", "Replace on-premise test servers by cloud instances", -1),
+            ("rejected", "Extend scope to the second country", 1),
+            ("proposed", "Add accessibility audit before go-live", 1),
+        )
+        for n, (status, title, sign) in enumerate(kinds, start=1):
+            pr = open_projects[(n * 3) % len(open_projects)]
+            manager = self.p.person(pr.manager_id).email
+            requested = self.as_of - timedelta(days=self.rng.randint(40, 120))
+            decided = requested + timedelta(days=self.rng.randint(5, 20))
+            cost = Decimal(self.rng.randrange(2_000, 40_000)) * sign
+            lines.append(
+                [
+                    f"CR-{n:03d}",
+                    pr.project_code,
+                    title,
+                    requested.isoformat(),
+                    manager,
+                    status,
+                    decided.isoformat() if status != "proposed" else "",
+                    self.rng.choice(self.approvers) if status != "proposed" else "",
+                    f"{cost:.2f}",
+                    pr.currency,
+                    str(self.rng.randint(3, 30) * sign),
+                    f"RISK-{self.rng.randint(1, 40)}" if n % 2 else "",
+                ]
+            )
+        buffer = io.StringIO()
+        csv.writer(buffer, delimiter=",", lineterminator="\n").writerows(lines)
+        path = self.dir / "change_log.csv"
+        path.write_bytes(buffer.getvalue().encode("utf-8-sig"))
+        return path
+
     def _save(self, name: str, lines: list[list[str]]) -> Path:
         buffer = io.StringIO()
         csv.writer(buffer, delimiter=";", lineterminator="\r\n").writerows(lines)
@@ -333,18 +386,19 @@ class _PaymentWriter:
 
 
 def write_payment_files(portfolio: Portfolio, directory: str | Path) -> list[Path]:
-    """Write ``payments.csv`` and ``invoices_expenses.csv`` next to the finance files.
+    """Write ``payments.csv``, ``invoices_expenses.csv`` and ``change_log.csv`` next to the
+    finance files.
 
     Args:
         portfolio: the portfolio whose finance files are already in ``directory``.
         directory: the finance landing folder :func:`write_finance_files` wrote.
 
     Returns:
-        The two written files.
+        The written files (payments, grant expenses, change log).
     """
     directory = Path(directory)
     writer = _PaymentWriter(portfolio, directory)
-    paths = [writer.payments(), writer.expenses()]
+    paths = [writer.payments(), writer.expenses(), writer.change_log()]
     # Re-writing replaces this module's faults in place (never duplicated, never stale).
     portfolio.manifest.replace("finance", PAYMENT_RULES, writer.planted.faults)
     return paths

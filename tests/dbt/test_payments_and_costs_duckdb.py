@@ -98,3 +98,29 @@ def test_discount_missed_amount_is_the_offered_fraction_of_the_invoice(duckdb_bu
     for invoice_amount, pct, missed, is_late, timing in rows:
         assert missed == (invoice_amount * pct).quantize(Decimal("0.01"))
         assert not is_late and timing in ("on_time", "early")
+
+
+def test_change_log_rows_reach_the_change_request_fact(duckdb_build, running_xs) -> None:
+    world, _ = duckdb_build
+    finance_dir = Path(running_xs.source_settings()["finance"]["landing_dirs"][0])
+    text = (finance_dir / "change_log.csv").read_text(encoding="utf-8-sig")
+    expected = {
+        (
+            row["CR ID"],
+            row["Project"],
+            row["status"],
+            Decimal(row["Cost impact"]),
+            int(row["Schedule impact"]),
+            row["status"] in ("approved", "implemented"),
+        )
+        for row in csv.DictReader(io.StringIO(text))
+    }
+    assert len(expected) == 4
+    actual = set(
+        duckdb_rows(
+            world.duckdb_path,
+            "select change_request_id, project_code, status, cost_impact, schedule_impact_days, "
+            "is_approved from core.fct_change_requests where source_system = 'finance'",
+        )
+    )
+    assert actual == expected

@@ -26,6 +26,7 @@ EXPECTED_FILES = [
     "fx_rates.csv",
     "payments.csv",
     "invoices_expenses.csv",
+    "change_log.csv",
 ]
 
 
