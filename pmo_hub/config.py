@@ -56,7 +56,9 @@ WAREHOUSE_KEYS = (
     "publish_path",
     "duckdb_memory_limit",
     "lock_timeout_s",
+    "pseudonymize",  # BI copy with HMAC pseudonyms for names and emails (key: PMO_HUB_PSEUDONYM_KEY)
 )
+PSEUDONYM_KEY_ENV = "PMO_HUB_PSEUDONYM_KEY"
 SECTIONS = {"hub": HUB_KEYS, "warehouse": WAREHOUSE_KEYS, "sources": ()}
 DEFAULT_LOCK_TIMEOUT_S = 60.0
 
@@ -86,6 +88,9 @@ class WarehouseConfig:
     duckdb_memory_limit: str | None = "256MB"  # DuckDB memory_limit during loads
     # PostgreSQL: how long dbt/grants wait for a table lock before failing (0 = wait forever).
     lock_timeout_s: float = DEFAULT_LOCK_TIMEOUT_S
+    # Person names and emails in the BI copy replaced by keyed HMAC-SHA256 pseudonyms; the key
+    # is read from PMO_HUB_PSEUDONYM_KEY when the copy is published, never stored here.
+    pseudonymize: bool = False
 
 
 @dataclass(frozen=True)
@@ -210,6 +215,7 @@ def load_config(
         publish_path=resolve(publish) if publish else None,
         duckdb_memory_limit=wh.get("duckdb_memory_limit", "256MB") or None,
         lock_timeout_s=_lock_timeout(wh.get("lock_timeout_s", DEFAULT_LOCK_TIMEOUT_S)),
+        pseudonymize=_pseudonymize(wh.get("pseudonymize", False), env),
     )
     if "postgres_url" in wh:
         raise ConfigError(
@@ -474,6 +480,18 @@ def source_settings(system: str, config: HubConfig) -> Any:
         return settings_class(system)(**{k: v for k, v in values.items() if k in fields})
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"[sources.{system}] is invalid: {exc}") from None
+
+
+def _pseudonymize(value: object, env: Mapping[str, str]) -> bool:
+    if not isinstance(value, bool):
+        raise ConfigError(f"[warehouse] pseudonymize must be true or false, not {value!r}")
+    if value and not env.get(PSEUDONYM_KEY_ENV, "").strip():
+        raise ConfigError(
+            "[warehouse] pseudonymize = true needs the pseudonym key: export "
+            f"{PSEUDONYM_KEY_ENV} (a long random secret; keep it stable, pseudonyms change "
+            "with it)"
+        )
+    return value
 
 
 def check_config(config: HubConfig, construct: bool = True) -> None:

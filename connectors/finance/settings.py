@@ -20,6 +20,8 @@ ENTITY_TABLES = (
     "invoice_lines",
     "timesheet_entries",
     "fx_rates",
+    "payments",
+    "change_requests",
 )
 QUARANTINE_TABLE = "quarantine"
 LEDGER_TABLE = "file_ledger"

@@ -870,7 +870,6 @@ def issues(ctx: _Context) -> Iterator[Any]:
         for pid, pages, first in _ahead(pool, thunks, max(1, ctx.workers - 2)):
             top = cursors.get(pid)
             read = 0
-
             since = lower_bound(pid) if pid in cursors else None
             for page in _chain_first(first, pages):
                 read += len(page)

@@ -25,10 +25,19 @@
             do $$
             begin
                 if exists (select from pg_namespace where nspname = '{{ relation_schema }}') then
+                {%- if var('pseudonymize', false) %}
+                    {#- pseudonymized serving: BI reads the `bi` schema the serving step
+                        writes, never the tables with names and emails #}
+                    revoke select on all tables in schema "{{ relation_schema }}" from bi_reader;
+                    revoke usage on schema "{{ relation_schema }}" from bi_reader;
+                    alter default privileges in schema "{{ relation_schema }}"
+                        revoke select on tables from bi_reader;
+                {%- else %}
                     grant usage on schema "{{ relation_schema }}" to bi_reader;
                     grant select on all tables in schema "{{ relation_schema }}" to bi_reader;
                     alter default privileges in schema "{{ relation_schema }}"
                         grant select on tables to bi_reader;
+                {%- endif %}
                 end if;
             end
             $$;

@@ -14,17 +14,25 @@ from orchestration.assets.ingest import (
     ingest_asset_keys,
 )
 from orchestration.resources import HubConfigResource
+from pmo_hub.pseudonyms import (
+    pseudonym_key,
+    pseudonymize_copy,
+    publish_postgres_pseudonymized,
+)
 from pmo_hub.warehouse import query, quote_ident
 
 # dq: Great Expectations results; compliance includes exception_history (issue 14).
 SERVED_SCHEMAS = ("marts", "core", "compliance", "dq")
 
 
-def publish_duckdb(build_path: Path, serving_path: Path) -> dict[str, int]:
+def publish_duckdb(
+    build_path: Path, serving_path: Path, pseudonym_key: bytes | None = None
+) -> dict[str, int]:
     """Copy the served schemas into a new file and swap it in atomically.
 
     DuckDB allows one writer or many readers: BI opens the published copy read-only while the
-    next sync writes the build file.
+    next sync writes the build file. With ``pseudonym_key``, person names and emails in every
+    text column are replaced by keyed pseudonyms (pmo_hub.pseudonyms); the build file keeps them.
     """
     serving_path.parent.mkdir(parents=True, exist_ok=True)
     tmp = serving_path.with_suffix(".next.duckdb")
@@ -38,11 +46,14 @@ def publish_duckdb(build_path: Path, serving_path: Path) -> dict[str, int]:
             "where database_name = 'build' and list_contains(?, schema_name)",
             [list(SERVED_SCHEMAS)],
         ).fetchall()
+        if pseudonym_key is not None:
+            pseudonymize_copy(con, "build", tables, pseudonym_key)
         for schema, table in tables:
-            con.execute(f'create schema if not exists "{schema}"')
-            con.execute(
-                f'create table "{schema}"."{table}" as select * from build."{schema}"."{table}"'
-            )
+            if pseudonym_key is None:
+                con.execute(f'create schema if not exists "{schema}"')
+                con.execute(
+                    f'create table "{schema}"."{table}" as select * from build."{schema}"."{table}"'
+                )
             _copy_comments(con, schema, table)
             counts[f"{schema}.{table}"] = con.execute(
                 f'select count(*) from "{schema}"."{table}"'
@@ -92,17 +103,33 @@ def build_serving_assets(marts: list[dg.AssetKey]) -> list[dg.AssetsDefinition]:
         context: dg.AssetExecutionContext, hub: HubConfigResource
     ) -> dg.MaterializeResult:
         config = hub.load()
+        if config.warehouse.target == "postgres" and config.warehouse.pseudonymize:
+            import psycopg2
+
+            conn = psycopg2.connect(config.warehouse.postgres_url)
+            try:
+                counts = publish_postgres_pseudonymized(conn, pseudonym_key())
+            finally:
+                conn.close()
+            context.log.info("PostgreSQL target: BI reads the pseudonymized schema bi")
+            return dg.MaterializeResult(
+                metadata={"published": True, "pseudonymized": True, "tables": len(counts)}
+            )
         if config.warehouse.target != "duckdb" or config.warehouse.publish_path is None:
             context.log.info(
                 "PostgreSQL target: BI reads the marts schema through the bi_reader role"
             )
             return dg.MaterializeResult(metadata={"published": False})
-        counts = publish_duckdb(config.warehouse.duckdb_path, config.warehouse.publish_path)
+        key = pseudonym_key() if config.warehouse.pseudonymize else None
+        counts = publish_duckdb(
+            config.warehouse.duckdb_path, config.warehouse.publish_path, pseudonym_key=key
+        )
         return dg.MaterializeResult(
             metadata={
                 "published": True,
                 "path": dg.MetadataValue.path(str(config.warehouse.publish_path)),
                 "tables": len(counts),
+                "pseudonymized": config.warehouse.pseudonymize,
                 "rows": dg.MetadataValue.json(counts),
             }
         )

@@ -39,6 +39,7 @@ def dbt_vars(hub: HubConfigResource) -> dict[str, Any]:
         "enabled_sources": list(config.enabled),
         # Compliance exceptions link to Jira issues (reporting/links.py, issue 14).
         "jira_site_url": jira_site_url(config),
+        "pseudonymize": config.warehouse.pseudonymize,
     }
 
 

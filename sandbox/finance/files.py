@@ -32,7 +32,10 @@ from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
+from sandbox.finance.payments import project_funding_type, vendor_terms, write_payment_files
 from sandbox.portfolio import Manifest, Portfolio, Project
+
+_TERMS_HEADER = ["payment_terms_days", "discount_pct", "discount_days"]
 
 COST_TYPES = ("labour", "external", "hardware", "software", "travel", "other")
 REPORTING_CURRENCY = "EUR"
@@ -145,6 +148,8 @@ def write_finance_files(portfolio: Portfolio, directory: str | Path) -> list[Pat
     before = [f for i, f in enumerate(faults[:position]) if i not in mine]
     after = [f for i, f in enumerate(faults) if i >= position and i not in mine]
     faults[:] = before + writer.planted.faults + after
+    # Payments and grant expenses read the invoice and PO files just written.
+    paths.extend(write_payment_files(portfolio, directory))
     return paths
 
 
@@ -215,9 +220,8 @@ class _Writer:
         out.add(
             "project_code,project_name,program_code,program_name,portfolio_code,portfolio_name,"
             "manager_email,sponsor_email,status,stage,start_date,finish_date,closed_date,"
-            "is_chargeable,has_baseline,currency,budget_total,reported_rag,last_status_date".split(
-                ","
-            )
+            "is_chargeable,has_baseline,currency,budget_total,reported_rag,last_status_date,"
+            "funding_type".split(",")
         )
         programs = {g.program_id: g for g in self.p.programs}
         portfolios = {f.portfolio_id: f for f in self.p.portfolios}
@@ -243,6 +247,7 @@ class _Writer:
                     _money(pr.budget_total, decimal=".", thousands=","),
                     pr.reported_rag,
                     pr.last_status_date.isoformat(),
+                    project_funding_type(pr.project_code),
                 ]
             )
         return out.save(self.dir)
@@ -275,9 +280,13 @@ class _Writer:
 
     def _vendors(self) -> Path:
         out = _Csv("vendors.csv", ",", "utf-8")
-        out.add(["vendor_id", "vendor_name", "tax_id", "status", "currency"])
+        out.add(["vendor_id", "vendor_name", "tax_id", "status", "currency"] + _TERMS_HEADER)
         for vendor in self.p.vendors:
-            out.add([vendor.vendor_id, vendor.name, vendor.tax_id, vendor.status, vendor.currency])
+            net, pct, days = vendor_terms(vendor.vendor_id)
+            out.add(
+                [vendor.vendor_id, vendor.name, vendor.tax_id, vendor.status, vendor.currency]
+                + [str(net), str(pct) if pct is not None else "", str(days or "")]
+            )
         return out.save(self.dir)
 
     # -- budgets -----------------------------------------------------------------------------

@@ -24,6 +24,9 @@ EXPECTED_FILES = [
     "invoices_2026h2.csv",
     "timesheets_2026.csv",
     "fx_rates.csv",
+    "payments.csv",
+    "invoices_expenses.csv",
+    "change_log.csv",
 ]
 
 

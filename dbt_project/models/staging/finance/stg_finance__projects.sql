@@ -28,6 +28,7 @@ renamed as (
         finish_date,
         closed_date,
         last_status_date,
+        coalesce(funding_type, 'internal') as funding_type,
         _source_file as source_file,
         _source_line as source_line,
         _file_id || ':' || cast(_source_line as varchar) as source_row_key,
