@@ -97,6 +97,35 @@ def failed_files(pipeline: dlt.Pipeline, load_info: LoadInfo) -> list[FailedFile
     return [FailedFile(*row) for row in rows or []]
 
 
+def skipped_files(pipeline: dlt.Pipeline, load_info: LoadInfo) -> list[FailedFile]:
+    """Files the loads of ``load_info`` did not read on purpose, with the reason.
+
+    Today: ``.mpp`` files found while the ``mpp`` extra or Java is missing (ledger ``skipped``
+    with an ``error_message``; an unchanged file is ``skipped`` without one).
+    """
+    load_ids = list(load_info.loads_ids)
+    if not load_ids:
+        return []
+    with pipeline.sql_client() as client:
+        table = client.make_qualified_table_name("files")
+        placeholders = ", ".join(["%s"] * len(load_ids))
+        rows = client.execute_sql(
+            f"select source_file, error_message from {table} where status = 'skipped' "
+            f"and error_message is not null and _dlt_load_id in ({placeholders}) "
+            "order by source_file",
+            *load_ids,
+        )
+    return [FailedFile(*row) for row in rows or []]
+
+
+def load_warnings(load_info: LoadInfo) -> list[str]:
+    """Warnings for the run summary: files not read, each with what to do about it."""
+    return [
+        f"{item.source_file}: {item.error_message}"
+        for item in skipped_files(load_info.pipeline, load_info)
+    ]
+
+
 def load(
     settings: MsProjectSettings,
     destination: Destination | str,
@@ -120,6 +149,8 @@ def load(
     """
     pipeline = build_pipeline(destination, pipelines_dir, dataset_name=dataset_name)
     info = pipeline.run(build_source(settings), loader_file_format=loader_file_format_for(pipeline))
+    for item in skipped_files(pipeline, info):
+        logger.warning("MS Project file not read: %s: %s", item.source_file, item.error_message)
     failed = failed_files(pipeline, info)
     for item in failed:
         logger.error("MS Project file failed: %s", item.error_message)

@@ -36,6 +36,9 @@ class SourceRunSummary:
     dataset: str
     rows_by_table: dict[str, int] = field(default_factory=dict)
     load_ids: list[str] = field(default_factory=list)
+    # Not failures, but the run summary should show them (e.g. .mpp files skipped for want of
+    # the mpp extra); filled from the pipeline module's optional ``load_warnings(load_info)``.
+    warnings: list[str] = field(default_factory=list)
 
 
 def build_settings(system: str, config: HubConfig) -> Any:
@@ -86,6 +89,8 @@ def run_source(system: str, config: HubConfig) -> SourceRunSummary:
         if info is None:
             continue
         summary.load_ids.extend(getattr(info, "loads_ids", []) or [])
+        if hasattr(module, "load_warnings") and getattr(info, "pipeline", None) is not None:
+            summary.warnings.extend(module.load_warnings(info))
         trace = info.pipeline.last_trace if getattr(info, "pipeline", None) else None
         normalize = trace.last_normalize_info if trace else None
         for table, count in (normalize.row_counts if normalize else {}).items():

@@ -98,7 +98,7 @@ def _files_table(scans: ScanPerLoad) -> DltResource:
 def msproject_source(
     folders: Sequence[str] = dlt.config.value,
     file_glob: str = DEFAULT_FILE_GLOB,
-    mpp_enabled: bool = False,
+    mpp_enabled: bool | None = None,
     project_code_alias: str = DEFAULT_PROJECT_CODE_ALIAS,
     project_code_field_id: int | None = None,
     batch_size: int = BATCH_SIZE,
@@ -108,7 +108,8 @@ def msproject_source(
     Args:
         folders: folders searched recursively (config ``sources.msproject.folders``).
         file_glob: MSPDI file name pattern.
-        mpp_enabled: also read ``*.mpp`` through the optional ``mpp`` extra (mpxj + Java).
+        mpp_enabled: read ``*.mpp`` through the optional ``mpp`` extra (mpxj + Java); ``None``
+            = when installed (otherwise ledger ``skipped`` + warning), ``False`` = ignore them.
         project_code_alias: alias of the custom field holding the finance project code.
         project_code_field_id: FieldID to read when no custom field has that alias.
         batch_size: rows per batch handed to dlt.

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import shutil
 import tempfile
 import threading
@@ -22,6 +21,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from connectors.msproject.mpp import MppUnavailable, mpp_unavailable_reason, read_mpp
 from connectors.msproject.parser import MspdiParseError, parse_mspdi
 from connectors.msproject.settings import (
     ARROW_SCHEMAS,
@@ -85,7 +85,9 @@ def discover_files(settings: MsProjectSettings) -> list[PlanFile]:
         FileNotFoundError: a configured folder does not exist (a typo must not look like "no
             plans").
     """
-    patterns = [settings.file_glob] + ([MPP_FILE_GLOB] if settings.mpp_enabled else [])
+    # .mpp files are looked for unless switched off explicitly: without the extra they are
+    # still listed (ledger "skipped" with the reason) rather than silently ignored.
+    patterns = [settings.file_glob] + ([MPP_FILE_GLOB] if settings.mpp_enabled is not False else [])
     found: dict[str, PlanFile] = {}
     for folder in settings.folders:
         root = Path(folder)
@@ -104,54 +106,6 @@ def discover_files(settings: MsProjectSettings) -> list[PlanFile]:
                     plan_id = plan_id_for(relative)
                 found.setdefault(plan_id, PlanFile(path, relative, plan_id))
     return sorted(found.values(), key=lambda f: f.relative_path)
-
-
-def mpp_to_mspdi(path: Path, target: Path) -> Path:
-    """Convert an ``.mpp`` file to MSPDI with MPXJ (the optional ``mpp`` extra).
-
-    Raises:
-        MspdiParseError: the extra or Java is missing (naming which), or MPXJ cannot read it.
-    """
-    missing = []
-    try:
-        import jpype  # noqa: F401  (optional extra)
-    except ImportError:
-        missing.append("the JPype1 package")
-    try:
-        import mpxj  # noqa: F401  (optional extra; puts the MPXJ jars on the class path)
-    except ImportError:
-        missing.append("the mpxj package")
-    java_home = os.environ.get("JAVA_HOME")
-    has_java = shutil.which("java") is not None or (
-        java_home is not None and (Path(java_home) / "bin" / "java").exists()
-    )
-    if not has_java:
-        missing.append("a Java runtime (java on PATH or JAVA_HOME)")
-    if missing:
-        raise MspdiParseError(
-            path,
-            ".mpp files need the optional 'mpp' extra: install it with "
-            "`pip install 'pmo-hub[mpp]'` (mpxj + JPype1) and a Java 11+ runtime; missing: "
-            + ", ".join(missing),
-        )
-    import jpype
-
-    if not jpype.isJVMStarted():
-        jpype.startJVM()
-    try:  # MPXJ 13 moved from net.sf.mpxj to org.mpxj
-        from org.mpxj.mspdi import MSPDIWriter  # type: ignore[import-not-found]
-        from org.mpxj.reader import UniversalProjectReader  # type: ignore[import-not-found]
-    except ImportError:
-        from net.sf.mpxj.mspdi import MSPDIWriter  # type: ignore[import-not-found]
-        from net.sf.mpxj.reader import UniversalProjectReader  # type: ignore[import-not-found]
-    try:
-        project = UniversalProjectReader().read(str(path))
-    except Exception as exc:  # a Java exception: password-protected, corrupt ...
-        raise MspdiParseError(path, f"MPXJ cannot read the file: {exc}") from None
-    if project is None:
-        raise MspdiParseError(path, "MPXJ found no project in the file")
-    MSPDIWriter().write(project, str(target))
-    return target
 
 
 @dataclass
@@ -185,6 +139,8 @@ class PlanScan:
     batch_size: int = BATCH_SIZE
     ledger: list[LedgerEntry] = field(default_factory=list)
     replaced_plan_ids: list[str] = field(default_factory=list)
+    # Things the run summary should show although nothing failed (e.g. .mpp files not read).
+    warnings: list[str] = field(default_factory=list)
     scanned_at: datetime | None = None
     _spools: dict[str, list[Path]] = field(default_factory=dict)
     _tmp: tempfile.TemporaryDirectory | None = None
@@ -246,18 +202,29 @@ class PlanScan:
         if previous and previous.get("hash") == entry.file_hash:
             entry.status = "skipped"
             return
+        if plan_file.is_mpp and self.settings.mpp_enabled is None:
+            reason = mpp_unavailable_reason()
+            if reason is not None:
+                # Not an error of the file: recorded, warned about, and read once the extra is
+                # installed (the state is not updated, so the next run tries again).
+                entry.status = "skipped"
+                entry.error_message = f"skipped: {reason}"
+                self.warnings.append(f"{path}: {entry.error_message}")
+                logger.warning("MS Project file not read: %s: %s", path, entry.error_message)
+                return
         assert self._tmp is not None
         work = Path(self._tmp.name) / plan_file.plan_id
         work.mkdir(exist_ok=True)
         try:
-            source = path
-            if plan_file.is_mpp:
-                source = mpp_to_mspdi(path, work / "converted.xml")
-            spools = self._spool_file(plan_file, source, entry, work)
+            spools = self._spool_file(plan_file, entry, work)
+        except MppUnavailable as exc:
+            entry.status = "failed"
+            entry.error_message = f"{path}: {exc}"
+            shutil.rmtree(work, ignore_errors=True)
+            return
         except MspdiParseError as exc:
             entry.status = "failed"
-            # Name the file the user has, not the converted temporary copy.
-            entry.error_message = str(exc).replace(str(work / "converted.xml"), str(path))
+            entry.error_message = str(exc)
             entry.error_line, entry.error_column = exc.line, exc.column
             shutil.rmtree(work, ignore_errors=True)
             return
@@ -275,9 +242,7 @@ class PlanScan:
             "source_file": str(path),
         }
 
-    def _spool_file(
-        self, plan_file: PlanFile, source: Path, entry: LedgerEntry, work: Path
-    ) -> dict[str, Path]:
+    def _spool_file(self, plan_file: PlanFile, entry: LedgerEntry, work: Path) -> dict[str, Path]:
         """Parse one file into an Arrow IPC stream per table.
 
         Rows become Arrow here, inside the file's own try, so a value the warehouse type cannot
@@ -303,8 +268,9 @@ class PlanScan:
             batches[table] = []
 
         try:
-            for table, row in parse_mspdi(
-                source,
+            read = read_mpp if plan_file.is_mpp else parse_mspdi
+            for table, row in read(
+                plan_file.path,
                 plan_file.plan_id,
                 project_code_alias=self.settings.project_code_alias,
                 project_code_field_id=self.settings.project_code_field_id,

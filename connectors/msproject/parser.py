@@ -23,6 +23,16 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
+from connectors.msproject.calendars import (
+    DAY_TYPE_TO_WEEKDAY,
+    Calendar,
+    CombinedCalendar,
+    Interval,
+    WorkCalendar,
+    default_calendar,
+    parse_time_minutes,
+    spread_over_days,
+)
 from connectors.msproject.settings import (
     LINK_TYPES,
     RESOURCE_TYPES,
@@ -218,20 +228,6 @@ def _baseline_row(
     }
 
 
-def _spread_days(start: datetime, finish: datetime) -> list[date]:
-    """Days a timephased period covers; multi-day periods count Monday-Friday only."""
-    last = (finish - timedelta(seconds=1)).date() if finish > start else start.date()
-    days = []
-    current = start.date()
-    while current <= last:
-        days.append(current)
-        current += timedelta(days=1)
-    if len(days) > 1:
-        working = [d for d in days if d.weekday() < 5]
-        days = working or days[:1]
-    return days
-
-
 class _PlanParser:
     """Converts one MSPDI file into flat rows per table (see ``settings.TABLE_COLUMNS``)."""
 
@@ -249,6 +245,12 @@ class _PlanParser:
         self.counts = {"tasks": 0, "resources": 0, "assignments": 0}
         self._parents: list[int] = []
         self._context = ""
+        # Calendars and what each task/resource uses: timephased work is spread along them.
+        self.calendars: dict[int, WorkCalendar] = {}
+        self._calendar_bases: dict[int, int] = {}
+        self.task_calendars: dict[int, tuple[int | None, bool]] = {}
+        self.resource_calendars: dict[int, int | None] = {}
+        self.null_task_uids: set[int] = set()
 
     # Project-level ExtendedAttribute definitions come before the tasks.
     def _definition(self, element: ET.Element) -> None:
@@ -265,6 +267,16 @@ class _PlanParser:
         if uid in self.task_uids:
             raise _ValueProblem(f"duplicate Task UID {uid}")
         self.task_uids.add(uid)
+        if parse_bool(f.get("IsNull")):
+            # A blank row of the Gantt sheet: no task, and not part of the outline either (its
+            # level 0 would otherwise become the parent of the rows below it).
+            self.null_task_uids.add(uid)
+            return
+        calendar_uid = parse_int(f.get("CalendarUID"))
+        self.task_calendars[uid] = (
+            calendar_uid if calendar_uid is not None and calendar_uid >= 0 else None,
+            parse_bool(f.get("IgnoreResourceCalendar")) or False,
+        )
         mpd = self.minutes_per_day
         level = parse_int(f.get("OutlineLevel"))
         parent = None
@@ -282,7 +294,7 @@ class _PlanParser:
             "outline_level": level,
             "parent_task_uid": parent,
             "task_type": parse_int(f.get("Type")),
-            "is_null": parse_bool(f.get("IsNull")) or False,
+            "is_null": False,
             "is_summary": parse_bool(f.get("Summary")) or False,
             "is_milestone": parse_bool(f.get("Milestone")) or False,
             "is_critical": parse_bool(f.get("Critical")) or False,
@@ -362,6 +374,9 @@ class _PlanParser:
         mpd = self.minutes_per_day
         type_code = parse_int(f.get("Type"))
         is_cost = parse_bool(f.get("IsCostResource")) or False
+        if uid is not None and type_code == 1 and not is_cost:
+            # Only work resources bring their calendar to an assignment (as in MS Project).
+            self.resource_calendars[uid] = parse_int(f.get("CalendarUID"))
         yield (
             "resources",
             {
@@ -400,6 +415,8 @@ class _PlanParser:
         mpd = self.minutes_per_day
         task_uid = parse_int(f.get("TaskUID"))
         resource_uid = parse_int(f.get("ResourceUID"))
+        if task_uid in self.null_task_uids:
+            return
         row: Row = {
             "plan_id": self.plan_id,
             "assignment_uid": uid,
@@ -428,6 +445,7 @@ class _PlanParser:
                 row["baseline_cost"] = b["cost"]
             yield "baselines", b
         per_day: dict[date, float] = {}
+        calendar: Calendar | None = None
         for period in _children(element, "TimephasedData"):
             pf = _fields(period)
             if parse_int(pf.get("Type")) != TIMEPHASED_ACTUAL_WORK:
@@ -437,9 +455,10 @@ class _PlanParser:
             finish = parse_datetime(pf.get("Finish")) or start
             if start is None or hours == 0:
                 continue
-            days = _spread_days(start, finish)
-            for day in days:
-                per_day[day] = per_day.get(day, 0.0) + hours / len(days)
+            if calendar is None:
+                calendar = self._assignment_calendar(task_uid, resource_uid)
+            for day, day_hours in spread_over_days(calendar, start, finish, hours).items():
+                per_day[day] = per_day.get(day, 0.0) + day_hours
         for day in sorted(per_day):
             yield (
                 "timephased_actuals",
@@ -467,7 +486,79 @@ class _PlanParser:
             (ns + "Resources", ns + "Resource"): self._resource,
             (ns + "Assignments", ns + "Assignment"): self._assignment,
             (ns + "ExtendedAttributes", ns + "ExtendedAttribute"): self._definition_rows,
+            (ns + "Calendars", ns + "Calendar"): self._calendar_rows,
         }
+
+    def _calendar_rows(self, element: ET.Element) -> Iterator[tuple[str, Row]]:
+        f = _fields(element)
+        uid = parse_int(f.get("UID"))
+        self._context = f"Calendar UID {uid}"
+        if uid is None:
+            return iter(())
+        calendar = WorkCalendar(uid=uid, name=f.get("Name") or None)
+        for week_days in _children(element, "WeekDays"):
+            for week_day in _children(week_days, "WeekDay"):
+                self._week_day(calendar, week_day)
+        base = parse_int(f.get("BaseCalendarUID"))
+        if base is not None and base >= 0 and base != uid:
+            self._calendar_bases[uid] = base
+        self.calendars[uid] = calendar
+        return iter(())
+
+    def _week_day(self, calendar: WorkCalendar, element: ET.Element) -> None:
+        f = _fields(element)
+        day_type = parse_int(f.get("DayType"))
+        working = parse_bool(f.get("DayWorking"))
+        if working is None:
+            return  # not defined here: the base calendar decides
+        intervals: list[Interval] = []
+        if working:
+            for times in _children(element, "WorkingTimes"):
+                for wt in _children(times, "WorkingTime"):
+                    tf = _fields(wt)
+                    if tf.get("FromTime") and tf.get("ToTime"):
+                        start = parse_time_minutes(tf["FromTime"], is_end=False)
+                        end = parse_time_minutes(tf["ToTime"], is_end=True)
+                        if start < end:
+                            intervals.append((start, end))
+        day = tuple(sorted(intervals))
+        if day_type in DAY_TYPE_TO_WEEKDAY:
+            calendar.weekdays[DAY_TYPE_TO_WEEKDAY[day_type]] = day
+        elif day_type == 0:
+            for period in _children(element, "TimePeriod"):
+                pf = _fields(period)
+                first = parse_datetime(pf.get("FromDate"))
+                last = parse_datetime(pf.get("ToDate")) or first
+                if first is None or last is None:
+                    continue
+                current, end = first.date(), last.date()
+                while current <= end:
+                    calendar.exceptions[current] = day
+                    current += timedelta(days=1)
+
+    def _calendar(self, uid: int | None) -> WorkCalendar | None:
+        if uid is None or uid not in self.calendars:
+            return None
+        calendar = self.calendars[uid]
+        if calendar.base is None and uid in self._calendar_bases:
+            calendar.base = self._calendar(self._calendar_bases.pop(uid))
+        return calendar
+
+    def _assignment_calendar(self, task_uid: int | None, resource_uid: int | None) -> Calendar:
+        """The calendar MS Project schedules an assignment on (as MPXJ resolves it)."""
+        task_calendar_uid, ignore_resource = self.task_calendars.get(task_uid or 0, (None, False))
+        task_calendar = self._calendar(task_calendar_uid)
+        resource_calendar = None
+        if not ignore_resource and resource_uid in self.resource_calendars:
+            resource_calendar = self._calendar(self.resource_calendars[resource_uid])
+        if task_calendar is not None and resource_calendar is not None:
+            return CombinedCalendar(task_calendar, resource_calendar)
+        return (
+            task_calendar
+            or resource_calendar
+            or self._calendar(parse_int(self.header.get("CalendarUID")))
+            or default_calendar()
+        )
 
     def _definition_rows(self, element: ET.Element) -> Iterator[tuple[str, Row]]:
         self._definition(element)
@@ -565,3 +656,21 @@ def parse_mspdi(
         raise MspdiParseError(path, f"malformed XML: {exc}", line, column) from None
     except _ValueProblem as exc:
         raise MspdiParseError(path, f"{parser._context}: {exc}") from None
+
+
+def parse_mspdi_calendars(path: str | Path) -> dict[int, WorkCalendar]:
+    """The working-time calendars of an MSPDI file by UID, base calendars resolved.
+
+    The same calendars the parser spreads timephased work along (used by the MPXJ
+    conformance test to compare working hours day by day).
+    """
+    parser = _PlanParser(Path(path), "calendars", "", None)
+    try:
+        for _ in parser.rows():
+            pass
+    except ET.ParseError as exc:
+        line, column = exc.position
+        raise MspdiParseError(path, f"malformed XML: {exc}", line, column) from None
+    except _ValueProblem as exc:
+        raise MspdiParseError(path, f"{parser._context}: {exc}") from None
+    return {uid: calendar for uid in list(parser.calendars) if (calendar := parser._calendar(uid))}

@@ -241,7 +241,10 @@ class MsProjectSettings:
     Attributes:
         folders: folders searched (recursively) for plan files.
         file_glob: MSPDI file name pattern.
-        mpp_enabled: also read ``.mpp`` files through the optional ``mpxj`` extra (needs Java).
+        mpp_enabled: read ``.mpp`` files through the optional ``mpp`` extra (MPXJ + Java).
+            ``None`` (default) = when the extra and Java are present; without them each
+            ``.mpp`` gets a ``skipped`` ledger row naming what to install and a warning.
+            ``True`` = a missing extra fails each ``.mpp`` file; ``False`` = ``.mpp`` ignored.
         project_code_alias: alias of the custom field holding the finance project code.
         project_code_field_id: FieldID to use when no custom field has that alias (e.g.
             188743731 = Text1); ``None`` = only the alias.
@@ -250,7 +253,7 @@ class MsProjectSettings:
 
     folders: tuple[Path, ...]
     file_glob: str = DEFAULT_FILE_GLOB
-    mpp_enabled: bool = False
+    mpp_enabled: bool | None = None
     project_code_alias: str = DEFAULT_PROJECT_CODE_ALIAS
     project_code_field_id: int | None = None
     recursive: bool = True
@@ -276,5 +279,17 @@ class MsProjectSettings:
         return cls(
             folders=folders,
             file_glob=os.environ.get(ENV_FILE_GLOB, DEFAULT_FILE_GLOB),
-            mpp_enabled=os.environ.get(ENV_MPP_ENABLED, "").lower() in ("1", "true", "yes"),
+            mpp_enabled=_optional_bool(os.environ.get(ENV_MPP_ENABLED, "")),
         )
+
+
+def _optional_bool(text: str) -> bool | None:
+    """``1/true/yes`` -> True, ``0/false/no`` -> False, empty or ``auto`` -> None."""
+    value = text.strip().lower()
+    if value in ("1", "true", "yes"):
+        return True
+    if value in ("0", "false", "no"):
+        return False
+    if value in ("", "auto"):
+        return None
+    raise ValueError(f"{ENV_MPP_ENABLED}: {text!r} is not true, false or auto")

@@ -297,28 +297,6 @@ def test_removed_file_removes_its_rows(
     assert others == [(sum(len(p.tasks) for p in plans[1:]),)]
 
 
-def test_mpp_without_the_extra_names_what_is_missing(
-    plans: list[MsProjectPlan], make_warehouse: Callable[[list[MsProjectPlan]], Warehouse]
-) -> None:
-    # mpxj is not installed here: only the message path can be tested.
-    warehouse = make_warehouse(plans[:1])
-    (warehouse.folder / "legacy.mpp").write_bytes(b"\xd0\xcf\x11\xe0not really an mpp")
-    from connectors.msproject.settings import MsProjectSettings
-    from pipelines.destinations import make_destination
-    from pipelines.msproject_pipeline import load
-
-    with pytest.raises(MsProjectFilesFailed) as caught:
-        load(
-            MsProjectSettings(folders=(warehouse.folder,), mpp_enabled=True),
-            make_destination("duckdb", duckdb_path=str(warehouse.duckdb_path)),
-            warehouse.pipelines_dir,
-        )
-    message = caught.value.failed[0].error_message
-    assert "legacy.mpp" in message
-    assert "pmo-hub[mpp]" in message and "the mpxj package" in message
-    assert warehouse.query("select count(*) from raw_msproject.projects") == [(1,)]
-
-
 def _isolated_dbt_project(target: Path) -> Path:
     """The dbt project with only the MS Project staging models.
 

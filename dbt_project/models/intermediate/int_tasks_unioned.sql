@@ -143,7 +143,14 @@ status_category_map as (
             plan_identities.display_key || '|' || {{ pmo_to_string('src_tasks.task_uid') }}
                 as task_display_key,
             {{ pmo_to_string('src_tasks.plan_id') }} as source_container_id,
-            cast(null as {{ pmo_type_string() }}) as parent_source_task_id,
+            -- The summary task above it in the plan's outline (level-1 tasks: the project
+            -- summary task, UID 0), in the same plan_id|uid form as source_task_id.
+            case
+                when src_tasks.parent_task_uid is not null
+                    then
+                        {{ pmo_to_string('src_tasks.plan_id') }} || '|'
+                        || {{ pmo_to_string('src_tasks.parent_task_uid') }}
+            end as parent_source_task_id,
             {{ pmo_to_string('src_tasks.wbs') }} as wbs_code,
             {{ pmo_to_string('src_tasks.task_name') }} as task_name,
             case

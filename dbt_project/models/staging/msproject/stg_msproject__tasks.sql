@@ -6,7 +6,11 @@ source as (
     from {{ source('raw_msproject', 'tasks') }} as src
     inner join {{ source('raw_msproject', '_dlt_loads') }} as loads
         on src._dlt_load_id = loads.load_id
-    where loads.status = 0
+    where
+        loads.status = 0
+        -- Blank rows of the Gantt sheet (IsNull) are not tasks (the connector no longer emits
+        -- them; rows loaded by earlier versions are dropped here).
+        and not coalesce(src.is_null, false)
 
 ),
 
