@@ -44,30 +44,30 @@ plans as (
 
 tasks as (
     select
-        tasks.plan_id,
-        tasks.task_uid,
-        tasks.is_critical,
-        tasks.is_milestone,
-        tasks.constraint_type,
-        tasks.total_slack_minutes,
-        tasks.duration_hours,
-        tasks.baseline_duration_hours,
+        src_tasks.plan_id,
+        src_tasks.task_uid,
+        src_tasks.is_critical,
+        src_tasks.is_milestone,
+        src_tasks.constraint_type,
+        src_tasks.total_slack_minutes,
+        src_tasks.duration_hours,
+        src_tasks.baseline_duration_hours,
         plans.status_date,
         plans.minutes_per_day,
-        cast(tasks.start_at as date) as start_date,
-        cast(tasks.finish_at as date) as finish_date,
-        cast(tasks.actual_start_at as date) as actual_start_date,
-        cast(tasks.actual_finish_at as date) as actual_finish_date,
-        cast(tasks.baseline_finish_at as date) as baseline_finish_date,
-        not tasks.is_milestone
-        and tasks.actual_finish_at is null
-        and coalesce(tasks.percent_complete, 0) < 100 as is_incomplete
-    from stg_msproject__tasks as tasks
-    inner join plans on tasks.plan_id = plans.plan_id
+        cast(src_tasks.start_at as date) as start_date,
+        cast(src_tasks.finish_at as date) as finish_date,
+        cast(src_tasks.actual_start_at as date) as actual_start_date,
+        cast(src_tasks.actual_finish_at as date) as actual_finish_date,
+        cast(src_tasks.baseline_finish_at as date) as baseline_finish_date,
+        not src_tasks.is_milestone
+        and src_tasks.actual_finish_at is null
+        and coalesce(src_tasks.percent_complete, 0) < 100 as is_open_work
+    from stg_msproject__tasks as src_tasks
+    inner join plans on src_tasks.plan_id = plans.plan_id
     where
-        not tasks.is_summary
-        and not tasks.is_project_summary
-        and coalesce(tasks.is_active, true)
+        not src_tasks.is_summary
+        and not src_tasks.is_project_summary
+        and coalesce(src_tasks.is_active, true)
 ),
 
 -- Links between two tasks of the same plan (cross-project links and links to summaries count
@@ -88,23 +88,35 @@ links_into_incomplete as (
     from links
     inner join tasks
         on links.plan_id = tasks.plan_id and links.task_uid = tasks.task_uid
-    where tasks.is_incomplete
+    where tasks.is_open_work
+),
+
+with_predecessor as (
+    select distinct
+        plan_id,
+        task_uid
+    from links
+),
+
+with_successor as (
+    select distinct
+        plan_id,
+        predecessor_task_uid as task_uid
+    from links
 ),
 
 linked as (
     select
         tasks.plan_id,
         tasks.task_uid,
-        exists (
-            select 1 from links as preds
-            where preds.plan_id = tasks.plan_id and preds.task_uid = tasks.task_uid
-        ) as has_predecessor,
-        exists (
-            select 1 from links as succs
-            where succs.plan_id = tasks.plan_id and succs.predecessor_task_uid = tasks.task_uid
-        ) as has_successor
+        with_predecessor.task_uid is not null as has_predecessor,
+        with_successor.task_uid is not null as has_successor
     from tasks
-    where tasks.is_incomplete
+    left join with_predecessor
+        on tasks.plan_id = with_predecessor.plan_id and tasks.task_uid = with_predecessor.task_uid
+    left join with_successor
+        on tasks.plan_id = with_successor.plan_id and tasks.task_uid = with_successor.task_uid
+    where tasks.is_open_work
 ),
 
 resourced as (
@@ -143,7 +155,7 @@ assessed as (
         linked.plan_id,
         'DCMA-01' as check_id,
         linked.task_uid,
-        not (linked.has_predecessor and linked.has_successor) as is_offending
+        not linked.has_predecessor or not linked.has_successor as is_offending
     from linked
     union all
     select
@@ -173,7 +185,7 @@ assessed as (
         task_uid,
         coalesce(constraint_type, 0) in (2, 3, 5, 7) as is_offending
     from tasks
-    where is_incomplete
+    where is_open_work
     union all
     select
         plan_id,
@@ -181,7 +193,7 @@ assessed as (
         task_uid,
         coalesce(total_slack_minutes > {{ high_days }} * minutes_per_day, false) as is_offending
     from tasks
-    where is_incomplete
+    where is_open_work
     union all
     select
         plan_id,
@@ -189,7 +201,7 @@ assessed as (
         task_uid,
         coalesce(total_slack_minutes < 0, false) as is_offending
     from tasks
-    where is_incomplete
+    where is_open_work
     union all
     select
         plan_id,
@@ -201,7 +213,7 @@ assessed as (
             false
         ) as is_offending
     from tasks
-    where is_incomplete
+    where is_open_work
     union all
     select
         plan_id,
@@ -222,7 +234,7 @@ assessed as (
     from tasks
     left join resourced
         on tasks.plan_id = resourced.plan_id and tasks.task_uid = resourced.task_uid
-    where tasks.is_incomplete and coalesce(tasks.duration_hours, 0) > 0
+    where tasks.is_open_work and coalesce(tasks.duration_hours, 0) > 0
     union all
     select
         plan_id,
@@ -242,7 +254,7 @@ assessed as (
         on
             tasks.plan_id = critical_links.plan_id
             and tasks.task_uid = critical_links.critical_task_uid
-    where tasks.is_incomplete and tasks.is_critical
+    where tasks.is_open_work and tasks.is_critical
     union all
     -- BEI: the tasks baselined to finish by the status date; offending = not finished yet.
     select
@@ -281,7 +293,7 @@ completed as (
 incomplete_counts as (
     select
         plan_id,
-        sum(case when is_incomplete then 1 else 0 end) as incomplete_count
+        sum(case when is_open_work then 1 else 0 end) as incomplete_count
     from tasks
     group by plan_id
 ),
@@ -290,11 +302,11 @@ project_dates as (
     select
         plans.plan_id,
         plans.status_date,
-        cast(summary.finish_at as date) as forecast_finish_date,
-        cast(summary.baseline_finish_at as date) as baseline_finish_date
+        cast(project_summary.finish_at as date) as forecast_finish_date,
+        cast(project_summary.baseline_finish_at as date) as baseline_finish_date
     from plans
-    inner join stg_msproject__tasks as summary
-        on plans.plan_id = summary.plan_id and summary.is_project_summary
+    inner join stg_msproject__tasks as project_summary
+        on plans.plan_id = project_summary.plan_id and project_summary.is_project_summary
 ),
 
 cpli as (
