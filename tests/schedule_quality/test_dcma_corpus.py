@@ -2,7 +2,7 @@
 
 Four files of ../shared/corpora/mpxj are loaded through the MS Project connector into a temp
 DuckDB, dbt builds mart_schedule_quality (MS Project only), and every plan x check is compared
-with ``dcma_reference.assess`` over the same XML: population, offending task UIDs, measured value
+with ``sandbox.microsoft.dcma.assess`` over the same XML: population, offending task UIDs, measured value
 and pass/fail. The hand-checked figures of these files are written down in
 ``connectors/msproject/README.md`` (*Schedule quality*) and asserted in
 ``test_figures_written_down_in_the_readme``.
@@ -19,10 +19,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "dbt"))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+from sandbox.microsoft.dcma import assess
 
-from dcma_reference import assess  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "dbt"))
+
 from pmo_dbt_helpers import DbtRun, base_env  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]

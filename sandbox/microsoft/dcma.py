@@ -3,7 +3,8 @@
 Shares no code with the connector or the dbt models: ElementTree over the file, the same
 definitions as mart_schedule_quality's docs (incomplete task = active, non-summary,
 non-milestone, no actual finish, below 100 %; links into incomplete tasks; 44 working days of
-the plan's minutes per day). Used to check the mart by hand on corpus files and on the sandbox.
+the plan's minutes per day). The sandbox derives its GV-06 ground truth with it from the files
+it writes; tests check the mart against it on MPXJ corpus files.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import IO
 
 HARD_CONSTRAINTS = {2, 3, 5, 7}
 HIGH_DAYS = 44
@@ -72,8 +74,17 @@ def _day(text: str | None) -> date | None:
     return date.fromisoformat(text[:10]) if text else None
 
 
-def assess(path: Path, as_of: date) -> dict[str, CheckResult]:
-    root = ET.parse(path).getroot()
+def assess(source: Path | IO[str], as_of: date) -> dict[str, CheckResult]:
+    """Every DCMA check of one MSPDI file (a path or an open text stream).
+
+    Args:
+        source: the MSPDI XML.
+        as_of: the status date used when the file has none.
+
+    Returns:
+        Check id -> population, offending task UIDs (successor UID for links), measured value.
+    """
+    root = ET.parse(source).getroot()
     header = _children(root)
     status = _day(header.get("StatusDate")) or as_of
     mpd = int(header.get("MinutesPerDay") or 480) or 480
