@@ -660,10 +660,10 @@ def generate_msproject(portfolio: Portfolio) -> list[MsProjectPlan]:
 def _plant_schedule_faults(plans: list[MsProjectPlan], as_of: date) -> MsProjectPlan | None:
     """Re-plan the last work packages of one open plan into next month and break its logic.
 
-    The chosen plan (the open plan with most tasks) gets its last work packages (by finish, at
-    least four) moved to start on the first working day of the month after ``as_of``, all in
-    parallel and all on the plan's first resource at 100 %: that person is over-allocated next
-    month (CAP-01). Then, among those open tasks: links removed (DCMA-01 missing logic), a
+    The chosen plan (the open plan with most tasks) gets its last six work packages (by finish)
+    moved to start on the first working day of the month after ``as_of``, in parallel, all on
+    the plan's first resource at 50 %: that person is planned three full days a day next month
+    (CAP-01). Then, among those open tasks: links removed (DCMA-01 missing logic), a
     must-start-on constraint (DCMA-05) and a one-day lead (DCMA-02).
 
     Returns:
@@ -676,7 +676,7 @@ def _plant_schedule_faults(plans: list[MsProjectPlan], as_of: date) -> MsProject
     leaves = [t for t in plan.leaf_tasks if not t.is_milestone and not t.stuck]
     if len(leaves) < 8:
         return None
-    n = max(6, len(leaves) // 8)
+    n = 6
     moved = sorted(leaves, key=lambda t: (t.finish, t.uid))[-n:]
     first = next_workday((as_of.replace(day=1) + timedelta(days=32)).replace(day=1))
     person = plan.resources[0]
@@ -689,10 +689,10 @@ def _plant_schedule_faults(plans: list[MsProjectPlan], as_of: date) -> MsProject
         if a.task_uid in moved_uids:
             task = plan.task(a.task_uid)
             a.resource_uid = person.uid
-            a.units = 1.0
-            a.work_minutes = task.duration_minutes
+            a.units = 0.5
+            a.work_minutes = task.duration_minutes // 2
     apply_progress(plan, plan.status_date)
-    share = max(2, n // 3)
+    share = 2  # 2 of at least 6 open tasks: 33 % > the 5 % thresholds
     for task in moved[:share]:
         task.links.clear()  # DCMA-01 missing logic (no predecessor)
     for task in moved[share : 2 * share]:
