@@ -102,3 +102,43 @@ def test_same_results_on_postgres(duckdb_build, postgres_build) -> None:
     ) == _over_allocated_next_month(
         lambda sql: duckdb_rows(duck_world.duckdb_path, sql), duck_world
     )
+
+
+def test_capacity_is_working_days_minus_holidays_times_daily_hours(duckdb_build) -> None:
+    """Recomputed in Python from dim_person and the holiday seed CSV (DE, the default country)."""
+    import csv
+    from datetime import timedelta
+    from pathlib import Path
+
+    world, _ = duckdb_build
+    seed = Path(__file__).resolve().parents[2] / "dbt_project" / "seeds" / "public_holidays.csv"
+    with seed.open(encoding="utf-8") as handle:
+        holidays = {
+            date.fromisoformat(r["holiday_date"])
+            for r in csv.DictReader(handle)
+            if r["country_code"] == "DE"
+        }
+    as_of = date.fromisoformat(world.as_of)
+    daily = dict(
+        duckdb_rows(
+            world.duckdb_path,
+            "select person_key, std_hours_per_day * fte from core.dim_person"
+            " where is_active and not is_unknown_member",
+        )
+    )
+    rows = duckdb_rows(
+        world.duckdb_path,
+        "select person_key, iso_week_start, capacity_hours, holiday_hours from"
+        " marts.mart_capacity_plan where not is_unknown_member",
+    )
+    assert {r[0] for r in rows} == set(daily)
+    christmas_checked = False
+    for person_key, week, capacity, holiday in rows:
+        days = [week + timedelta(d) for d in range(5) if week + timedelta(d) >= as_of]
+        working = [d for d in days if d not in holidays]
+        assert float(capacity) == pytest.approx(len(working) * float(daily[person_key]), abs=0.01)
+        assert float(holiday) == pytest.approx(
+            (len(days) - len(working)) * float(daily[person_key]), abs=0.01
+        )
+        christmas_checked |= date(week.year, 12, 25) in days and float(holiday) > 0
+    assert christmas_checked, "the horizon should cross Christmas in the XS world"

@@ -107,4 +107,18 @@ def test_figures_written_down_in_the_readme(built) -> None:
     # 7 of the 8 carry a positive lag (LinkLag 4800..48000 tenths of a minute = 1..10 days).
     lags = mart[("task-links-project2016-mspdi.xml", "DCMA-03")]
     assert lags[:2] == (8, 7) and lags[4] is False
-    assert mart[("task-durations-project2016-mspdi.xml", "DCMA-10")][4] is True
+    assert links[2] == "12,14,16"
+    # mspdirelations.xml: logic 2 of 5 (UIDs 1, 5), 3 of 4 links not FS, all 5 tasks dated 2006.
+    rel = "mspdirelations.xml"
+    assert mart[(rel, "DCMA-01")][:3] == (5, 2, "1,5")
+    assert mart[(rel, "DCMA-04")][:3] == (4, 3, "3,4,5")
+    assert mart[(rel, "DCMA-09")][:2] == (5, 5)
+    # task-baselines: two tasks baselined to finish by 2016-02-01, neither finished.
+    base = "task-baselines-project2016-mspdi.xml"
+    assert mart[(base, "DCMA-11")][:3] == (2, 2, "23,67")
+    assert float(mart[(base, "DCMA-14")][3]) == 0.0
+    # task-durations: 110 one-day tasks, none long, none resourced, no critical task.
+    dur = "task-durations-project2016-mspdi.xml"
+    assert mart[(dur, "DCMA-08")][:2] == (110, 0) and mart[(dur, "DCMA-08")][4] is True
+    assert mart[(dur, "DCMA-10")][:2] == (110, 110) and mart[(dur, "DCMA-10")][4] is False
+    assert mart[(dur, "DCMA-12")][4] is False
