@@ -204,7 +204,8 @@ def write_task(write: Write, task: MspTask, task_id: int) -> None:
         ("RemainingDuration", fmt_duration(task.duration_minutes - task.actual_duration_minutes)),
         ("RemainingCost", remaining_cost),
         ("RemainingWork", fmt_duration(remaining_work)),
-        ("ConstraintType", 0),
+        ("ConstraintType", task.constraint_type),
+        ("ConstraintDate", fmt_datetime(task.start) if task.constraint_type else ""),
         ("CalendarUID", -1),
         ("LevelAssignments", 1),
         ("Active", 1),
@@ -349,6 +350,14 @@ def write_mspdi(plan: MsProjectPlan, path: str | Path) -> Path:
         _write_header(handle.write, plan)
         _write_body(handle.write, plan.tasks, plan.resources, plan.assignments)
     return target
+
+
+def render_mspdi(plan: MsProjectPlan) -> str:
+    """The MSPDI XML text of ``plan`` (the bytes ``write_mspdi`` writes)."""
+    parts: list[str] = []
+    _write_header(parts.append, plan)
+    _write_body(parts.append, plan.tasks, plan.resources, plan.assignments)
+    return "".join(parts)
 
 
 def write_msproject_files(plans: Iterable[MsProjectPlan], directory: str | Path) -> list[Path]:

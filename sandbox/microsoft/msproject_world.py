@@ -92,6 +92,7 @@ class MspTask:
     percent_complete: int = 0
     created: datetime | None = None
     stuck: bool = False  # planted: never progresses (an overdue milestone)
+    constraint_type: int = 0  # 0 ASAP; 2 must start on (a hard constraint, planted for GV-06)
     project_code: str | None = None  # only on UID 0: the Text1 value
     links: list[MspLink] = field(default_factory=list)
     baselines: list[MspBaseline] = field(default_factory=list)
@@ -656,9 +657,103 @@ def generate_msproject(portfolio: Portfolio) -> list[MsProjectPlan]:
             break
     for key in overdue_milestones(plans, as_of):
         portfolio.manifest.plant("GV-04", "msproject", "task", key, "milestone overdue")
+    # GV-06: one open plan breaks several DCMA checks on purpose (missing logic, a lead, hard
+    # constraints); the ground truth of every plan x check is then derived from the files.
+    planted = _plant_schedule_faults(plans, as_of)
+    if planted is not None:
+        portfolio.manifest.plant(
+            "CAP-01",
+            "msproject",
+            "person",
+            planted_person_id(planted, portfolio),
+            "over-allocated next month",
+        )
+    rederive_schedule_quality(plans, portfolio.manifest)
+    # GV-05 is labelled on the final plans, planted faults included.
     for key in stale_tasks(plans, as_of):
         portfolio.manifest.plant("GV-05", "msproject", "task", key, "dates passed, state not")
     return plans
+
+
+def _plant_schedule_faults(plans: list[MsProjectPlan], as_of: date) -> MsProjectPlan | None:
+    """Re-plan the last work packages of one open plan into next month and break its logic.
+
+    The chosen plan (the open plan with most tasks) gets its last six work packages (by finish)
+    moved to start on the first working day of the month after ``as_of``, in parallel, all on
+    the plan's first resource at 50 %: that person is planned three full days a day next month
+    (CAP-01). Then, among those open tasks: links removed (DCMA-01 missing logic), a
+    must-start-on constraint (DCMA-05) and a one-day lead (DCMA-02).
+
+    Returns:
+        The plan changed, or None when no plan is open.
+    """
+    candidates = [p for p in plans if p.project_status != "closed" and p.resources]
+    if not candidates:
+        return None
+    plan = max(candidates, key=lambda p: len(p.tasks))
+    leaves = [t for t in plan.leaf_tasks if not t.is_milestone and not t.stuck]
+    if len(leaves) < 8:
+        return None
+    n = 6
+    moved = sorted(leaves, key=lambda t: (t.finish, t.uid))[-n:]
+    first = next_workday((as_of.replace(day=1) + timedelta(days=32)).replace(day=1))
+    person = plan.resources[0]
+    moved_uids = {t.uid for t in moved}
+    for task in moved:
+        days = max(task.duration_minutes // MINUTES_PER_DAY, 5)
+        task.start, task.finish = _task_span(first, days)
+        task.duration_minutes = days * MINUTES_PER_DAY
+    for a in plan.assignments:
+        if a.task_uid in moved_uids:
+            task = plan.task(a.task_uid)
+            a.resource_uid = person.uid
+            a.units = 0.5
+            a.work_minutes = task.duration_minutes // 2
+    apply_progress(plan, plan.status_date)
+    share = 2  # 2 of at least 6 open tasks: 33 % > the 5 % thresholds
+    for task in moved[:share]:
+        task.links.clear()  # DCMA-01 missing logic (no predecessor)
+    for task in moved[share : 2 * share]:
+        task.constraint_type = 2  # DCMA-05 must start on
+    linked = [t for t in moved[2 * share :] if t.links]
+    if linked:
+        linked[0].links[0].lag_minutes = -MINUTES_PER_DAY  # DCMA-02 a one-day lead
+    return plan
+
+
+def planted_person_id(plan: MsProjectPlan, portfolio: Portfolio) -> str:
+    """HR person id of the resource the over-allocation was planted on (matched by email)."""
+    email = plan.resources[0].email.lower()
+    return next(p.person_id for p in portfolio.people if p.email.lower() == email)
+
+
+def schedule_quality_faults(plans: list[MsProjectPlan]) -> list[PlantedFault]:
+    """GV-06 ground truth: every plan x DCMA check that fails, read from the plan's MSPDI text."""
+    import io
+
+    from sandbox.microsoft.dcma import assess
+    from sandbox.microsoft.mspdi import render_mspdi
+
+    faults = []
+    for plan in plans:
+        results = assess(io.StringIO(render_mspdi(plan)), plan.status_date)
+        for check_id, result in sorted(results.items()):
+            if result.is_pass is False:
+                faults.append(
+                    PlantedFault(
+                        "GV-06",
+                        "msproject",
+                        "msproject_plan_check",
+                        f"{plan.file_name}|{check_id}",
+                        "DCMA check fails",
+                    )
+                )
+    return faults
+
+
+def rederive_schedule_quality(plans: list[MsProjectPlan], manifest: Manifest) -> None:
+    """Make the manifest's GV-06 faults exactly the DCMA checks the plans fail now."""
+    manifest.replace("msproject", ["GV-06"], schedule_quality_faults(plans))
 
 
 # --------------------------------------------------------------------------- clock
@@ -700,7 +795,8 @@ def tick_msproject(
         plans: the plans to edit in place.
         now: the world clock after the tick.
         rng: the caller's generator (the world's ``msproject`` stream).
-        manifest: when given, its GV-04 overdue milestones are re-derived for ``now``.
+        manifest: when given, its GV-04 overdue milestones and GV-06 failed schedule checks
+            are re-derived for ``now``.
 
     Returns:
         File names of the plans that changed.
@@ -709,6 +805,7 @@ def tick_msproject(
     if not open_plans:
         if manifest is not None:
             rederive_overdue_milestones(plans, manifest, now.date())
+            rederive_schedule_quality(plans, manifest)
         return []
     k = max(1, len(open_plans) // 3)
     if len(plans) > 1:
@@ -725,6 +822,7 @@ def tick_msproject(
         plan.revision += 1
     if manifest is not None:
         rederive_overdue_milestones(plans, manifest, now.date())
+        rederive_schedule_quality(plans, manifest)
     return [p.file_name for p in changed]
 
 

@@ -47,6 +47,8 @@ EXPECTED_KINDS = {
     ("jira", "project"),
     ("jira", "version"),
     ("jira", "worklog"),
+    ("msproject", "msproject_plan_check"),
+    ("msproject", "person"),
     ("msproject", "project"),
     ("msproject", "task"),
     ("planner", "plan"),
@@ -211,11 +213,22 @@ def _planner_problem(fault: PlantedFault, world: World) -> str | None:
     return f"no check for planner entity {fault.entity!r}"
 
 
-def _msproject_problem(fault: PlantedFault, directory: Path) -> str | None:
+def _msproject_problem(fault: PlantedFault, directory: Path, world: World) -> str | None:
+    if fault.entity == "person":  # CAP-01: an HR person who is a resource of some plan file
+        emails = {
+            (resource.findtext(f"{NS}EmailAddress") or "").lower()
+            for plan in (directory / "msproject").glob("*.xml")
+            for resource in ET.parse(plan).getroot().iter(f"{NS}Resource")  # noqa: S314
+        }
+        people = world.portfolio.people
+        email = next((p.email.lower() for p in people if p.person_id == fault.key), None)
+        return None if email in emails else "not an HR person who is an MS Project resource"
     file_name, _, uid = fault.key.partition("|")
     path = directory / "msproject" / file_name
     if not path.exists():
         return f"no plan file {file_name}"
+    if fault.entity == "msproject_plan_check":  # GV-06: <file>|DCMA-nn
+        return None if uid in {f"DCMA-{n:02d}" for n in range(1, 15)} else f"no check {uid}"
     tasks = {
         task.findtext(f"{NS}UID"): task
         for task in ET.parse(path).getroot().iter(f"{NS}Task")  # noqa: S314 - our own files
@@ -269,7 +282,7 @@ def _problems(written: Written) -> list[str]:
         elif fault.system == "planner":
             problem = _planner_problem(fault, world)
         elif fault.system == "msproject":
-            problem = _msproject_problem(fault, written.directory)
+            problem = _msproject_problem(fault, written.directory, world)
         else:
             problem = "unknown system"
         if problem:
@@ -309,6 +322,8 @@ def test_the_checks_catch_a_key_that_does_not_exist(xs: Written) -> None:
         ("jira", "project"): "NOPE",
         ("jira", "version"): "1",
         ("jira", "worklog"): "1",
+        ("msproject", "msproject_plan_check"): f"{xs.world.msproject[0].file_name}|DCMA-99",
+        ("msproject", "person"): "P99999",
         ("msproject", "project"): "missing.xml",
         ("msproject", "task"): f"{xs.world.msproject[0].file_name}|999999",
         ("planner", "plan"): "x" * 28,

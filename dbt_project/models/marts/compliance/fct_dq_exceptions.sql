@@ -7,7 +7,8 @@
 {%- set rule_models = [
     'dq__ap_03', 'dq__ap_04', 'dq__ap_08', 'dq__ap_10', 'dq__ap_12', 'dq__ap_13', 'dq__ap_14',
     'dq__ts_03', 'dq__ts_04', 'dq__ts_05', 'dq__ts_08', 'dq__ts_10', 'dq__ts_11', 'dq__ts_12',
-    'dq__gv_01', 'dq__gv_02', 'dq__gv_03', 'dq__gv_04', 'dq__gv_05', 'dq__gv_08', 'dq__gv_09',
+    'dq__gv_01', 'dq__gv_02', 'dq__gv_03', 'dq__gv_04', 'dq__gv_05', 'dq__gv_06', 'dq__gv_08',
+    'dq__gv_09',
     'dq__gv_10', 'dq__gv_11', 'dq__def_quarantine', 'dq__ap_15', 'dq__ap_16', 'dq__ap_17',
     'dq__ap_18',
 ] -%}

@@ -47,6 +47,8 @@ renamed as (
         cast(remaining_cost as decimal(18, 2)) as remaining_cost,
         total_slack_minutes,
         free_slack_minutes,
+        -- 0 ASAP, 1 ALAP, 2 must start on, 3 must finish on, 4 SNET, 5 SNLT, 6 FNET, 7 FNLT
+        constraint_type,
         -- booleans
         is_summary,
         is_milestone,
