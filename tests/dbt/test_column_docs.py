@@ -112,7 +112,8 @@ def test_percentages_are_fractions_named_pct(compiled: tuple[dict, Path]) -> Non
     offenders: list[str] = []
     for name, node in sorted(_documented_models(manifest).items()):
         for column, spec in node["columns"].items():
-            looks_like_percent = any(word in column for word in PERCENT_WORDS)
+            # Whole name parts only: "duration" is not a ratio.
+            looks_like_percent = any(word in column.split("_") for word in PERCENT_WORDS)
             if looks_like_percent and not column.endswith("_pct"):
                 offenders.append(f"{name}.{column}: a percentage must be named *_pct")
             if column.endswith("_pct") and "fraction" not in spec.get("description", ""):

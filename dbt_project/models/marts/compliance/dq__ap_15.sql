@@ -12,6 +12,9 @@ exceptions as (
         payment_id as entity_key,
         'finance' as source_system,
         min(project_code) as project_code,
+        payment_id as source_item_key,
+        min(source_file) as source_file,
+        min(source_line) as source_line,
         min({{ pmo_evidence([
             ('vendor_id', 'vendor_id'),
             ('invoice_number', 'invoice_number'),
@@ -28,4 +31,4 @@ exceptions as (
     group by payment_id
 )
 
-{{ pmo_dq_final('AP-15') }}
+{{ pmo_dq_final('AP-15', locators=['source_item_key', 'source_file', 'source_line']) }}

@@ -13,6 +13,9 @@ exceptions as (
         invoice_line_business_key as entity_key,
         'finance' as source_system,
         min(project_code) as project_code,
+        invoice_line_business_key as source_item_key,
+        min(source_file) as source_file,
+        min(source_line) as source_line,
         min({{ pmo_evidence([
             ('funding_type', 'funding_type'),
             ('rule_code', 'rule_code'),
@@ -28,4 +31,4 @@ exceptions as (
     group by invoice_line_business_key
 )
 
-{{ pmo_dq_final('AP-18') }}
+{{ pmo_dq_final('AP-18', locators=['source_item_key', 'source_file', 'source_line']) }}
