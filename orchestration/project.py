@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import subprocess
 import sys
+import tempfile
 from functools import cache
 from pathlib import Path
 
@@ -35,21 +37,43 @@ def dbt_manifest_path() -> Path:
     """Parse the dbt project when the manifest is missing or older than any project file.
 
     dbt parse needs no warehouse connection; Dagster needs the manifest to build dbt asset specs.
+    Several processes may import the definitions at once (pytest-xdist workers, a run beside
+    `dagster dev`): a file lock makes one of them parse while the others wait, and the manifest
+    is written to a temporary folder and moved into place, so no reader sees half a file.
     """
-    if not MANIFEST_PATH.exists() or MANIFEST_PATH.stat().st_mtime < _newest_source_mtime():
+    if _manifest_is_fresh():
+        return MANIFEST_PATH
+    MANIFEST_PATH.parent.mkdir(parents=True, exist_ok=True)
+    with open(MANIFEST_PATH.parent / ".manifest.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if _manifest_is_fresh():  # another process parsed while this one waited
+            return MANIFEST_PATH
         env = {**os.environ, "DO_NOT_TRACK": "1", "PMO_HUB_DBT_TARGET": "duckdb"}
         env.setdefault("PMO_HUB_DUCKDB_PATH", str(REPO_ROOT / "warehouse" / "pmo.duckdb"))
-        result = subprocess.run(
-            [dbt_executable(), "parse", "--quiet", "--no-partial-parse"],
-            cwd=DBT_PROJECT_DIR,
-            env={**env, "DBT_PROFILES_DIR": str(DBT_PROJECT_DIR)},
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if result.returncode != 0:
-            raise RuntimeError(f"dbt parse failed:\n{result.stdout}\n{result.stderr}")
+        with tempfile.TemporaryDirectory(dir=MANIFEST_PATH.parent, prefix=".parse-") as tmp:
+            result = subprocess.run(
+                [
+                    dbt_executable(),
+                    "parse",
+                    "--quiet",
+                    "--no-partial-parse",
+                    "--target-path",
+                    tmp,
+                ],
+                cwd=DBT_PROJECT_DIR,
+                env={**env, "DBT_PROFILES_DIR": str(DBT_PROJECT_DIR)},
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            if result.returncode != 0:
+                raise RuntimeError(f"dbt parse failed:\n{result.stdout}\n{result.stderr}")
+            os.replace(Path(tmp) / "manifest.json", MANIFEST_PATH)
     return MANIFEST_PATH
+
+
+def _manifest_is_fresh() -> bool:
+    return MANIFEST_PATH.exists() and MANIFEST_PATH.stat().st_mtime >= _newest_source_mtime()
 
 
 def raw_source_tables() -> dict[str, list[str]]:
