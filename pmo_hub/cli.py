@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from pmo_hub import progress
 from pmo_hub.config import ConfigError, check_config, load_config
 from pmo_hub.errors import PmoHubError, RunInProgressError
+from pmo_hub.portfolio_health import format_rag_distribution
 
 if TYPE_CHECKING:  # pmo_hub.runs imports pandas/duckdb: not needed to check a configuration
     from pmo_hub.runs import RunSummary
@@ -82,6 +83,14 @@ def _print_summary(summary: RunSummary, config_file: Path | None, seconds: float
         f"data-quality expectations: {summary.expectations_passed} passed, "
         f"{summary.expectations_failed} failed"
     )
+    if summary.rag_distribution:
+        print(format_rag_distribution(summary.rag_distribution))
+    if summary.files_not_loaded:
+        print(f"\nfiles not loaded in this run ({len(summary.files_not_loaded)}):")
+        for line in summary.files_not_loaded[:20]:
+            print(f"  {line}")
+        if len(summary.files_not_loaded) > 20:
+            print(f"  ... and {len(summary.files_not_loaded) - 20} more (see the file ledgers)")
     if config.warehouse.target == "duckdb":
         print(f"\nwarehouse (DuckDB): {config.warehouse.duckdb_path}")
     else:

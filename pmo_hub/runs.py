@@ -18,7 +18,7 @@ from typing import Any
 from pmo_hub.config import CONFIG_ENV, SOURCE_NAMES, HubConfig, check_config, load_config
 from pmo_hub.preflight import check_warehouse
 from pmo_hub.run_lock import acquire_run_lock
-from pmo_hub.warehouse import query, quote_ident
+from pmo_hub.warehouse import query, quote_ident, table_exists
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +55,9 @@ class RunSummary:
     outputs: dict[str, Path] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)  # failed checks of severity WARN
     dagster_home: Path | None = None
+    # "<file>: <status>: <reason>" for every file this run saw but did not load (finance, MS Project)
+    files_not_loaded: list[str] = field(default_factory=list)
+    rag_distribution: dict[str, int] = field(default_factory=dict)
 
     @property
     def failed_sources(self) -> list[SourceStatus]:
@@ -142,6 +145,8 @@ def summarize(result: Any, config: HubConfig, started: float, home: Path | None)
                 if written.exists() and written.stat().st_mtime >= started - 1:
                     summary.outputs[materialization.asset_key.to_user_string()] = written
     summary.sources = source_statuses(config, result.run_id)
+    summary.files_not_loaded = files_not_loaded(config, started)
+    summary.rag_distribution = _rag_distribution(config)
     summary.rows_by_table = table_row_counts(config)
     summary.expectations_passed, summary.expectations_failed = expectation_counts(
         config, result.run_id
@@ -209,3 +214,52 @@ def expectation_counts(config: HubConfig, run_id: str) -> tuple[int, int]:
         return 0, 0
     by = {bool(success): n for success, n in rows}
     return by.get(True, 0), by.get(False, 0)
+
+
+def files_not_loaded(config: HubConfig, started: float) -> list[str]:
+    """Files this run recorded in a source's ledger without loading them, each with its reason."""
+    from datetime import UTC, datetime
+
+    since = datetime.fromtimestamp(started - 1, UTC)
+    lines: list[str] = []
+    if "finance" in config.enabled:
+        from connectors.finance.reconcile import files_not_loaded as finance_files_not_loaded
+
+        warehouse: Any = (
+            str(config.warehouse.duckdb_path)
+            if config.warehouse.target == "duckdb"
+            else config.require_postgres_url()
+        )
+        try:
+            rows = finance_files_not_loaded(
+                warehouse, dataset=config.dataset_name("raw_finance"), since=since
+            )
+        except Exception as exc:  # the summary must not hide the run's own outcome
+            log.warning("could not read the finance file ledger: %s", exc)
+            rows = []
+        for row in rows:
+            lines.append(f"{row['file_name']}: {row['status']}: {row.get('reason') or ''}".rstrip())
+    if "msproject" in config.enabled:
+        schema = config.dataset_name("raw_msproject")
+        try:
+            if table_exists(config, schema, "files"):
+                for name, status, message in query(
+                    config,
+                    f"select file_name, status, error_message from {quote_ident(schema)}.files "
+                    "where error_message is not null and scanned_at >= ? order by file_name",
+                    (since,),
+                ):
+                    lines.append(f"{name}: {status}: {message}")
+        except Exception as exc:
+            log.warning("could not read the MS Project file ledger: %s", exc)
+    return lines
+
+
+def _rag_distribution(config: HubConfig) -> dict[str, int]:
+    from pmo_hub.portfolio_health import rag_distribution
+
+    try:
+        return rag_distribution(config)
+    except Exception as exc:  # a summary line, never a reason to fail the run
+        log.warning("could not read the portfolio RAG distribution: %s", exc)
+        return {}

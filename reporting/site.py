@@ -613,8 +613,73 @@ def _portfolio(ctx: ReportContext) -> str:
         "</div></div>",
         "<h2>Utilization by person and week</h2>",
         _utilization(ctx),
+        "<h2 id='schedule-quality'>Schedule quality (DCMA 14-point) per MS Project plan</h2>",
+        _schedule_quality(ctx),
     ]
     return page("Portfolio health", "".join(body), "portfolio.html", 0, ctx.meta())
+
+
+def _schedule_quality(ctx: ReportContext) -> str:
+    """Checks passed / failed per plan, then every failed check with its offending task UIDs."""
+    if not ctx.wh.has_table("marts", "mart_schedule_quality"):
+        return "<p class='meta'>No MS Project plans in this warehouse.</p>"
+    checks = ctx.wh.rows(
+        """
+        select file_name, project_code, status_date, check_id, check_name, population_count,
+            failing_count, measured_value, comparison, threshold_value, is_pass,
+            offending_task_uids
+        from marts.mart_schedule_quality
+        order by file_name, check_number
+        """
+    )
+    per_plan: dict[str, dict[str, Any]] = {}
+    for c in checks:
+        plan = per_plan.setdefault(
+            c["file_name"],
+            {"project": c["project_code"], "date": c["status_date"], "passed": 0, "failed": 0},
+        )
+        if c["is_pass"] is True:
+            plan["passed"] += 1
+        elif c["is_pass"] is False:
+            plan["failed"] += 1
+    failed = [c for c in checks if c["is_pass"] is False]
+    return "".join(
+        [
+            table(
+                ["plan", "project", "status date", "checks passed", "checks failed"],
+                [
+                    [
+                        esc(name),
+                        esc(p["project"] or ""),
+                        esc(fmt(p["date"])),
+                        esc(str(p["passed"])),
+                        badge(str(p["failed"]), "Red" if p["failed"] else "Green"),
+                    ]
+                    for name, p in per_plan.items()
+                ],
+                numeric=[3, 4],
+            ),
+            "<p class='meta'>Thresholds from the seed dcma_check_config; each failed check is "
+            "also a GV-06 exception on the compliance page.</p>",
+            table(
+                ["plan", "check", "failing / assessed", "measured", "threshold", "task UIDs"],
+                [
+                    [
+                        esc(c["file_name"]),
+                        esc(f"{c['check_id']} {c['check_name']}"),
+                        esc(f"{fmt(c['failing_count'])} / {fmt(c['population_count'])}"),
+                        esc(fmt(c["measured_value"], "ratio")),
+                        esc(f"{'<=' if c['comparison'] == 'max' else '>='} ")
+                        + esc(fmt(c["threshold_value"], "ratio")),
+                        esc(str(c["offending_task_uids"] or "")[:200]),
+                    ]
+                    for c in failed
+                ],
+                numeric=[2, 3],
+                caption="Failed checks",
+            ),
+        ]
+    )
 
 
 def _utilization(ctx: ReportContext) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import logging
+from pathlib import Path
 
 import pytest
 
@@ -89,3 +90,61 @@ def test_failure_message_is_the_root_cause_with_secrets_masked(
     assert describe_failure(RuntimeError("token s3cr3t-token-value rejected")) == (
         "RuntimeError: token *** rejected"
     )
+
+
+def test_summary_lists_files_this_run_did_not_load_with_their_reason(tmp_path: Path) -> None:
+    import time
+    from datetime import UTC, datetime, timedelta
+
+    import duckdb
+
+    from pmo_hub.config import load_config
+    from pmo_hub.runs import files_not_loaded
+
+    db = tmp_path / "pmo.duckdb"
+    config_file = tmp_path / "pmo-hub.toml"
+    config_file.write_text(
+        f'[warehouse]\nduckdb_path = "{db}"\n'
+        f'[sources.finance]\nenabled = true\nlanding_dirs = ["{tmp_path}"]\n'
+        f'[sources.msproject]\nenabled = true\nfolders = ["{tmp_path}"]\n',
+        encoding="utf-8",
+    )
+    config = load_config(config_file, environ={})
+    started = time.time()
+    now, earlier = datetime.now(UTC), datetime.now(UTC) - timedelta(days=1)
+    con = duckdb.connect(str(db))
+    con.execute("create schema raw_finance; create schema raw_msproject")
+    con.execute(
+        "create table raw_finance.file_ledger (file_name varchar, file_id varchar, path varchar, "
+        "sha256 varchar, status varchar, error varchar, rows_read bigint, "
+        "rows_quarantined bigint, loaded_at timestamptz)"
+    )
+    ledger = [
+        ("invoices_v2.csv", "rejected", "required column 'amount' missing", now),
+        ("invoices_copy.csv", "duplicate", "same content as invoices.csv", now),
+        ("invoices.csv", "loaded", None, now),
+        ("old_rejected.csv", "rejected", "from an earlier run", earlier),
+    ]
+    for name, status, error, at in ledger:
+        con.execute(
+            "insert into raw_finance.file_ledger values (?, ?, ?, '', ?, ?, 1, 0, ?)",
+            [name, name, str(tmp_path / name), status, error, at],
+        )
+    con.execute(
+        "create table raw_msproject.files (file_name varchar, status varchar, "
+        "error_message varchar, scanned_at timestamptz)"
+    )
+    con.execute(
+        "insert into raw_msproject.files values "
+        "('plan.mpp', 'skipped', 'skipped: install the mpp extra', ?), ('plan.xml', 'loaded', null, ?)",
+        [now, now],
+    )
+    con.close()
+
+    lines = files_not_loaded(config, started)
+
+    assert lines == [
+        "invoices_copy.csv: duplicate: same content as invoices.csv",
+        "invoices_v2.csv: rejected: required column 'amount' missing",
+        "plan.mpp: skipped: skipped: install the mpp extra",
+    ]

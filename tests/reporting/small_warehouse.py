@@ -120,6 +120,15 @@ create table marts.mart_utilization as select * from (values
   ('E2', 'IT', date '2026-10-26', 10.0, 0.25)
 ) as t(person_id, department, iso_week_start, logged_hours, utilization_pct);
 
+create table marts.mart_schedule_quality as select * from (values
+  ('plan <a>.xml', 'P-1', date '2026-10-30', 'DCMA-01', 1, 'Logic', 20, 3, 0.15, 'max', 0.05,
+   false, '4,9,12'),
+  ('plan <a>.xml', 'P-1', date '2026-10-30', 'DCMA-02', 2, 'Leads', 18, 0, 0.0, 'max', 0.0,
+   true, null)
+) as t(file_name, project_code, status_date, check_id, check_number, check_name,
+       population_count, failing_count, measured_value, comparison, threshold_value, is_pass,
+       offending_task_uids);
+
 create table core.fct_raid_items as select * from (values
   ('P-1', 'ABC-7', 'risk', 'Vendor may slip', 'Open', null, false, date '2026-09-01',
    date '2026-10-01', true, true)

@@ -151,3 +151,14 @@ def test_the_browser_harness_sees_console_errors(tmp_path: Path, browser) -> Non
     assert any("boom" in e for e in errors)
     assert any("undefinedCall" in e for e in errors)
     assert any("missing.png" in e or "ERR_FILE_NOT_FOUND" in e for e in errors), errors
+
+
+def test_portfolio_shows_failed_dcma_checks_per_plan(site, browser) -> None:
+    _, pages = site
+    portfolio = next(p for p in pages if p.name == "portfolio.html")
+    browser.visit(portfolio.as_uri())
+    text = browser.evaluate("document.body.innerText")
+    section = text[text.index("Schedule quality (DCMA 14-point)") :]
+    assert "plan <a>.xml" in section  # escaped, shown as text
+    assert "DCMA-01 Logic" in section and "4,9,12" in section
+    assert "DCMA-02 Leads" not in section  # passed checks are not listed as failures
