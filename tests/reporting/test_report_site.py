@@ -4,6 +4,7 @@ Screenshots are kept under reports/screenshots/ (test artifacts)."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import duckdb
@@ -44,7 +45,10 @@ landing_dirs = ["{work}"]
 """,
         encoding="utf-8",
     )
-    config = load_config(config_file)
+    # Module-scoped: the per-test env cleanup has not run yet, so a PMO_HUB_DUCKDB_PATH left by
+    # an in-process run earlier in this worker must not redirect the report to its warehouse.
+    clean_env = {k: v for k, v in os.environ.items() if not k.startswith("PMO_HUB_")}
+    config = load_config(config_file, environ=clean_env)
     return warehouse, write_reports(config, dbt_target=work / "no-dbt-target")
 
 

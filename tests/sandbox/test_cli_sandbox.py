@@ -29,9 +29,12 @@ SEED = 11
 FINANCE_FILES = {
     "budget_current.csv",
     "budget_original.xlsx",
+    "change_log.csv",
     "fx_rates.csv",
     "invoices_2026h1.csv",
     "invoices_2026h2.csv",
+    "invoices_expenses.csv",
+    "payments.csv",
     "people.csv",
     "projects.csv",
     "purchase_orders.csv",

@@ -99,12 +99,20 @@ CLOUD_CASES: list[tuple[str, str, dict[str, Any], Any]] = [
     ("POST", "/rest/api/{v}/worklog/list", None, {"ids": [1]}),
     ("GET", "/rest/agile/1.0/board", {"maxResults": 5}, None),
     ("GET", "/rest/agile/1.0/board/{board}/sprint", {}, None),
+    ("GET", "/rest/api/{v}/issue/{issue}/comment", {"maxResults": 5}, None),
+    ("GET", "/rest/api/{v}/issueLinkType", {}, None),
+    ("GET", "/rest/api/{v}/field/{field}/context", {}, None),
+    ("GET", "/rest/api/{v}/field/{field}/context/{context}/option", {}, None),
 ]
 # Data Center serves the same routes under v2 except the Cloud-only search/jql family.
 DC_CASES: list[tuple[str, str, dict[str, Any], Any]] = [
     c
     for c in CLOUD_CASES
-    if not re.search(r"search/jql|approximate-count|changelog/bulkfetch|users/search", c[1])
+    # Field contexts and options are Cloud-only routes.
+    if not re.search(
+        r"search/jql|approximate-count|changelog/bulkfetch|users/search|field/\{field\}/context",
+        c[1],
+    )
 ] + [
     (
         "GET",
@@ -183,6 +191,9 @@ def _values(world: JiraWorld, version: str) -> dict[str, str]:
         "account": world.users[0].account_id,
         "version": str(next(v.id for v in world.versions if v.project_id == project.id)),
         "component": str(next(c.id for c in world.components if c.project_id == project.id)),
+        # An option field of the site (sandbox/jira/site.py) and its one context.
+        "field": "customfield_12003",
+        "context": str(world.site.fields["customfield_12003"].context_id) if world.site else "1",
     }
 
 
@@ -301,6 +312,8 @@ def test_connector_and_client_routes_exist_in_spec_and_are_served(cloud, dc, spe
             jira_settings.SEARCH_JQL,
             jira_settings.CHANGELOG_BULK,
             jira_settings.USERS_SEARCH,
+            jira_settings.FIELD_CONTEXTS,
+            jira_settings.FIELD_OPTIONS,
         )
         for sandbox, version in ((cloud, "3"), (dc, "2")):
             if (dc_only and sandbox is cloud) or (cloud_only and sandbox is dc):

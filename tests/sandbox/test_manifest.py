@@ -35,10 +35,13 @@ CSV_DIALECTS = {
     "invoices_2026h1.csv": ("cp1252", ";"),
     "invoices_2026h2.csv": ("cp1252", ";"),
     "timesheets_2026.csv": ("utf-8", ","),
+    "invoices_expenses.csv": ("cp1252", ";"),
+    "payments.csv": ("cp1252", ";"),
 }
 EXPECTED_KINDS = {
     ("finance", "csv_row"),
     ("finance", "invoice_line"),
+    ("finance", "payment"),
     ("finance", "person_project_day"),
     ("finance", "project"),
     ("finance", "timesheet_entry"),
@@ -91,12 +94,13 @@ class FinanceFiles:
             self.lines[name] = (directory / name).read_text(encoding=encoding).splitlines()
         self.projects = {row["project_code"]: row for row in self._rows("projects.csv")}
         self.invoice_lines: set[str] = set()
-        for name in ("invoices_2026h1.csv", "invoices_2026h2.csv"):
+        for name in ("invoices_2026h1.csv", "invoices_2026h2.csv", "invoices_expenses.csv"):
             for row in self._rows(name):
                 if len(row) == 11 and row["Rechnungsnummer"]:
                     self.invoice_lines.add(
                         f"{row['Kreditor']}|{row['Rechnungsnummer']}|{row['Position']}"
                     )
+        self.payments = {row["Zahlungsnummer"] for row in self._rows("payments.csv")}
         self.timesheet_entries: dict[str, dict[str, str]] = {}
         self.day_hours: dict[str, Decimal] = defaultdict(Decimal)
         self.person_project_days: set[str] = set()
@@ -131,6 +135,8 @@ def _finance_problem(fault: PlantedFault, files: FinanceFiles) -> str | None:
         if fault.rule_id == "GV-02" and row["has_baseline"] != "false":
             return "project has a baseline"
         return None
+    if fault.entity == "payment":
+        return None if key in files.payments else "payment id not in payments.csv"
     if fault.entity == "invoice_line":
         return None if key in files.invoice_lines else "invoice line not in the invoice files"
     if fault.entity == "timesheet_entry":

@@ -1,6 +1,12 @@
 {#- Every person-like source object (HR person, Jira account, Entra user, MS Project resource)
     with the HR person it is. Match on lower-cased email first; Jira Cloud often hides emails,
     so fall back to a display name that is unique in HR. -#}
+{# dbt finds refs by rendering: a ref inside a disabled-source branch is not rendered,
+   so the edges are declared here for dbt's run order to match the full graph. #}
+-- depends_on: {{ ref('stg_finance__people') }}
+-- depends_on: {{ ref('stg_jira__users') }}
+-- depends_on: {{ ref('stg_msproject__resources') }}
+-- depends_on: {{ ref('stg_planner__users') }}
 with
 
 stg_finance__people as (

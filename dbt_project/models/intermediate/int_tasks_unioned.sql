@@ -1,5 +1,14 @@
 {#- Jira issues, Planner tasks and MS Project tasks in one task shape, with the canonical project
     and a normalized status category (not_started / in_progress / done / cancelled). -#}
+{# dbt finds refs by rendering: a ref inside a disabled-source branch is not rendered,
+   so the edges are declared here for dbt's run order to match the full graph. #}
+-- depends_on: {{ ref('int_projects_identified') }}
+-- depends_on: {{ ref('status_category_map') }}
+-- depends_on: {{ ref('stg_jira__issues') }}
+-- depends_on: {{ ref('stg_msproject__assignments') }}
+-- depends_on: {{ ref('stg_msproject__tasks') }}
+-- depends_on: {{ ref('stg_planner__task_assignments') }}
+-- depends_on: {{ ref('stg_planner__tasks') }}
 with
 
 int_projects_identified as (

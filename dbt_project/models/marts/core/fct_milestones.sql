@@ -2,6 +2,11 @@
     versions (release date). Keys are the ones a PMO quotes: `<plan file>|<task UID>` for MS
     Project, the version id for Jira. Overdue = not complete and baseline finish before the as-of
     date; days late counts from the baseline finish, days old from the forecast finish. -#}
+{# dbt finds refs by rendering: a ref inside a disabled-source branch is not rendered,
+   so the edges are declared here for dbt's run order to match the full graph. #}
+-- depends_on: {{ ref('int_projects_identified') }}
+-- depends_on: {{ ref('int_tasks_unioned') }}
+-- depends_on: {{ ref('stg_jira__versions') }}
 with
 
 int_tasks_unioned as (

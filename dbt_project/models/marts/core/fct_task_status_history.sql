@@ -5,6 +5,11 @@
     relabel old intervals and make an incremental sync disagree with a full one. Jira's status
     dimension has no history, so `status_name` is the status's current name (stable across
     renames); `status_name_at_change` keeps the label the changelog recorded at the time. -#}
+{# dbt finds refs by rendering: a ref inside a disabled-source branch is not rendered,
+   so the edges are declared here for dbt's run order to match the full graph. #}
+-- depends_on: {{ ref('int_tasks_unioned') }}
+-- depends_on: {{ ref('stg_jira__issue_field_history') }}
+-- depends_on: {{ ref('stg_jira__statuses') }}
 with
 
 {% if pmo_source_enabled('jira') %}
