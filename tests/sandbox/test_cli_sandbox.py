@@ -42,7 +42,7 @@ FINANCE_FILES = {
     "vendors.csv",
 }
 MSPDI_NAMESPACE = "{http://schemas.microsoft.com/project}"
-RULE_ID = re.compile(r"^(AP|TS|GV|DEF)-\d{2}$")
+RULE_ID = re.compile(r"^(AP|TS|GV|DEF|CAP)-\d{2}$")
 STARTUP_TIMEOUT = 90.0
 GRAPH_SCOPE = ["https://graph.microsoft.com/.default"]
 # Under `pytest -n 2 --dist loadgroup` the tests of one running `sandbox up` share a worker, in order.
