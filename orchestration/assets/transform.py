@@ -29,6 +29,7 @@ CORE_SELECT = (
 )
 MARTS_SELECT = "fqn:pmo_hub.marts.pmo fqn:pmo_hub.marts.compliance"
 MAX_FAILURES_SHOWN = 10
+_END_OF_STREAM = object()
 
 
 def dbt_vars(hub: HubConfigResource) -> dict[str, Any]:
@@ -87,9 +88,17 @@ def _run_dbt(
     log_path = dbt_log_path(config, step, context.run.run_id)
     log_path.parent.mkdir(parents=True, exist_ok=True)
     invocation = dbt.cli(args, context=context, raise_on_error=False)
-    # dagster-dbt echoes every dbt event to stdout: into the log file instead.
-    with log_path.open("w", encoding="utf-8") as log, contextlib.redirect_stdout(log):
-        yield from invocation.stream()
+    # dagster-dbt echoes every dbt event to stdout: into the log file instead. The redirect is
+    # held only while the next event is produced, never across a `yield`: a generator that is
+    # abandoned mid-stream must not leave sys.stdout pointing at a closed file.
+    events = iter(invocation.stream())
+    with log_path.open("w", encoding="utf-8") as log:
+        while True:
+            with contextlib.redirect_stdout(log):
+                event = next(events, _END_OF_STREAM)
+            if event is _END_OF_STREAM:
+                break
+            yield event
     try:
         run_results = invocation.get_artifact("run_results.json")
     except Exception:  # dbt stopped before writing it (e.g. it could not connect)
