@@ -82,12 +82,23 @@ def _run_dbt(
     context: dg.AssetExecutionContext, dbt: DbtCliResource, hub: HubConfigResource, step: str
 ) -> Iterator[Any]:
     config = hub.load()
-    # profiles.yml reads the warehouse location from these variables.
-    os.environ.update(config.dbt_env())
+    # profiles.yml reads the warehouse location from these variables. They are set only while
+    # dbt's process starts: left in os.environ they would redirect the next run in this process
+    # (PMO_HUB_DUCKDB_PATH overrides a config file's duckdb_path).
+    dbt_env = config.dbt_env()
+    saved = {name: os.environ.get(name) for name in dbt_env}
+    os.environ.update(dbt_env)
     args = ["build", "--no-use-colors", "--vars", json.dumps(dbt_vars(hub))]
     log_path = dbt_log_path(config, step, context.run.run_id)
     log_path.parent.mkdir(parents=True, exist_ok=True)
-    invocation = dbt.cli(args, context=context, raise_on_error=False)
+    try:
+        invocation = dbt.cli(args, context=context, raise_on_error=False)
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
     # dagster-dbt echoes every dbt event to stdout: into the log file instead. The redirect is
     # held only while the next event is produced, never across a `yield`: a generator that is
     # abandoned mid-stream must not leave sys.stdout pointing at a closed file.
