@@ -16,18 +16,20 @@ from pmo_hub import progress
 def test_progress_prints_at_most_one_line_per_source_per_interval(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    clock = iter([0.0, 1.0, 2.0, 3.5, 3.6, 3.7])
-    monkeypatch.setattr(progress.time, "monotonic", lambda: next(clock))
+    now = [0.0]  # a settable clock: other handlers in this process may read it too
+    monkeypatch.setattr(progress.time, "monotonic", lambda: now[0])
     out = io.StringIO()
     handler = progress.ThrottledProgressHandler(interval=3.0, stream=out)
     logger = logging.getLogger("pmo_hub.progress.test_throttle")
     logger.addHandler(handler)
     logger.setLevel(logging.INFO)
     try:
-        for read in (100, 200, 300, 400):  # at 0.0, 1.0, 2.0, 3.5 s
+        for at, read in ((0.0, 100), (1.0, 200), (2.0, 300), (3.5, 400)):
+            now[0] = at
             progress.report("test_throttle", f"{read} issues read")
         progress.report("other", "not this logger")  # another source has its own clock
-        progress.report("test_throttle", "step summary", always=True)  # at 3.6 s
+        now[0] = 3.6
+        progress.report("test_throttle", "step summary", always=True)
     finally:
         logger.removeHandler(handler)
     assert out.getvalue().splitlines() == [

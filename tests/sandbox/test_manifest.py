@@ -320,6 +320,7 @@ def test_the_checks_catch_a_key_that_does_not_exist(xs: Written) -> None:
     bogus = {
         ("finance", "csv_row"): "invoices_2026h1.csv:999999",
         ("finance", "invoice_line"): "V9999|RE-9999-00001|1",
+        ("finance", "payment"): "ZA-9999999",
         ("finance", "person_project_day"): "nobody@example.com|FIN-0000|2026-01-01",
         ("finance", "project"): "FIN-0000",
         ("finance", "timesheet_entry"): "TS-9999999",
