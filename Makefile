@@ -30,8 +30,8 @@ demo: $(STAMP)
 test: $(STAMP) $(CHROMIUM)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/sqlfluff lint dbt_project/models --disable-progress-bar --nocolor
-	$(BIN)/python -m pytest -n 2 --dist loadgroup -q; rc=$$?; \
+	$(BIN)/sqlfluff lint dbt_project/models --disable-progress-bar --nocolor --processes 0
+	$(BIN)/python -m pytest -n 2 --dist loadgroup -q --durations=25; rc=$$?; \
 	  if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing"; exit 1; fi; exit $$rc
 
 ## Everything, including tests marked slow.

@@ -27,7 +27,8 @@ def build_report_assets(upstream: list[dg.AssetKey]) -> list[dg.AssetsDefinition
         return dg.MaterializeResult(
             metadata={
                 "pages": len(written),
-                "index": dg.MetadataValue.path(str(config.reports_dir / "index.html")),
+                # "path": the run summary lists the site among the outputs written in this run.
+                "path": dg.MetadataValue.path(str(config.reports_dir / "index.html")),
             }
         )
 

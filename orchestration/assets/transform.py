@@ -7,6 +7,7 @@ layer (models built, tests passed / failed) and the failing nodes by name with d
 import contextlib
 import json
 import os
+import shutil
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -29,6 +30,7 @@ CORE_SELECT = (
 )
 MARTS_SELECT = "fqn:pmo_hub.marts.pmo fqn:pmo_hub.marts.compliance"
 MAX_FAILURES_SHOWN = 10
+PARTIAL_PARSE_FILE = "partial_parse.msgpack"
 _END_OF_STREAM = object()
 
 
@@ -88,7 +90,16 @@ def _run_dbt(
     dbt_env = config.dbt_env()
     saved = {name: os.environ.get(name) for name in dbt_env}
     os.environ.update(dbt_env)
-    args = ["build", "--no-use-colors", "--vars", json.dumps(dbt_vars(hub))]
+    # dbt unit tests check model logic against fixtures, not the data: they run in the test
+    # suite (tests/dbt/test_unit_tests.py), not in every sync (dbt's advice for production).
+    args = [
+        "build",
+        "--no-use-colors",
+        "--exclude-resource-type",
+        "unit_test",
+        "--vars",
+        json.dumps(dbt_vars(hub)),
+    ]
     log_path = dbt_log_path(config, step, context.run.run_id)
     log_path.parent.mkdir(parents=True, exist_ok=True)
     try:
@@ -110,6 +121,7 @@ def _run_dbt(
             if event is _END_OF_STREAM:
                 break
             yield event
+    keep_partial_parse(invocation.target_path)
     try:
         run_results = invocation.get_artifact("run_results.json")
     except Exception:  # dbt stopped before writing it (e.g. it could not connect)
@@ -142,6 +154,25 @@ def _run_dbt(
             metadata={"log": dg.MetadataValue.path(str(log_path)), "failed_nodes": len(failures)},
             allow_retries=False,
         )
+
+
+def keep_partial_parse(target_path: Path) -> None:
+    """Offer this invocation's parse state to the next dbt step.
+
+    dagster-dbt gives every invocation its own target folder and seeds it with
+    ``dbt_project/target/partial_parse.msgpack`` when that file exists. dbt reuses the state only
+    when files, vars and profile still match (it checks), so the next step of a run, and the next
+    run with the same configuration, skip a ~20 s full parse. The copy is moved into place, so a
+    concurrent reader never sees half a file.
+    """
+    produced = target_path / PARTIAL_PARSE_FILE
+    if not produced.exists():
+        return
+    shared = DBT_PROJECT_DIR / "target" / PARTIAL_PARSE_FILE
+    shared.parent.mkdir(parents=True, exist_ok=True)
+    staged = shared.with_name(f".{PARTIAL_PARSE_FILE}.{os.getpid()}")
+    shutil.copyfile(produced, staged)
+    os.replace(staged, shared)
 
 
 def build_transform_assets() -> list[dg.AssetsDefinition]:

@@ -25,7 +25,7 @@ from sandbox.runtime import RunningSandbox
 from sandbox.world import World
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-OUTPUTS = {"serving_copy", "data_quality_report"}
+OUTPUTS = {"serving_copy", "data_quality_report", "report_site"}
 
 
 @pytest.fixture(scope="module")

@@ -12,9 +12,11 @@ import time
 import uuid
 from pathlib import Path
 
+import dagster as dg
 import pytest
 from failure_helpers import REPO, run_cli, write_config
 
+from orchestration.resources import HubConfigResource
 from pmo_hub.config import load_config
 from pmo_hub.errors import RunInProgressError
 from pmo_hub.run_lock import acquire_run_lock, lock_path, warehouse_run_lock
@@ -115,3 +117,30 @@ def test_second_run_on_a_postgres_warehouse_is_refused_at_once(tmp_path):
         except RunInProgressError:
             assert time.monotonic() < deadline
             time.sleep(0.2)
+
+
+def test_a_run_dagster_launches_itself_is_refused_while_another_run_writes(tmp_path):
+    """Schedules, sensors and the UI start runs without the CLI: the hub resource takes the lock."""
+    path = write_config(tmp_path, "")
+
+    @dg.asset
+    def touches_the_warehouse(hub: HubConfigResource) -> None:
+        hub.load()
+
+    job = dg.Definitions(
+        assets=[touches_the_warehouse],
+        resources={"hub": HubConfigResource(config_file=str(path))},
+    ).resolve_implicit_global_asset_job_def()
+    holder = _hold_in_another_process(path)
+    try:
+        refused = job.execute_in_process(raise_on_error=False)
+        assert not refused.success
+        failure = next(e for e in refused.all_events if e.is_failure)
+        assert "another run is in progress" in str(failure.event_specific_data)
+        assert f"pid {holder.pid}" in str(failure.event_specific_data)
+    finally:
+        holder.kill()
+        holder.wait()
+    assert job.execute_in_process(raise_on_error=False).success  # free again: the run goes on
+    with warehouse_run_lock(load_config(path, environ={})):  # and it let go when it ended
+        pass
