@@ -87,14 +87,19 @@ def _table(wh: Warehouse, name: str, live: set[int]) -> list[tuple[Any, ...]]:
     sql = _CURRENT[name]
     cols = [c[0] for c in wh.rows(f"describe ({sql})")]
     keep = [n for n, c in enumerate(cols) if not c.startswith("_")]  # _extracted_at, _dlt_*
-    at = cols.index("id" if name == "issues" else "issue_id")
-    return sorted((tuple(r[n] for n in keep) for r in wh.rows(sql) if r[at] in live), key=repr)
+    ends = [cols.index("id" if name == "issues" else "issue_id")]
+    if name == "issue_links":
+        # Deleting an issue drops its links without touching the issue at the other end (Jira
+        # writes no history there), so no search can show it; only the reconcile census knows
+        # the deletion, and staging drops links to census-deleted issues (test_dbt_and_postgres).
+        # The raw comparison therefore treats a link to a deleted issue like the deleted issue.
+        ends.append(cols.index("linked_issue_id"))
+    return sorted(
+        (tuple(r[n] for n in keep) for r in wh.rows(sql) if all(r[e] in live for e in ends)),
+        key=repr,
+    )
 
 
-@pytest.mark.xfail(
-    reason="known gap after merging issues 13 and 17 (comments/links and the history-tail incremental): request counts and removed issue links differ; see the closing note",
-    strict=False,
-)
 @pytest.mark.parametrize("deployment", ["cloud", "dc"])
 def test_incremental_after_standard_tick_costs_and_equals_full(
     world, start_server, warehouse, row_counts, record_property, deployment
