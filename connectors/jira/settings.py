@@ -112,7 +112,8 @@ class JiraSettings:
         pat: Data Center personal access token (``SOURCES__JIRA__PAT``).
         projects: project keys to include; empty means every visible project.
         start_date: first sync reads issues and worklogs updated on or after this date.
-        page_size: issues per search page (capped by the API at 100 with fields).
+        page_size: issues per search page; by default the largest the deployment serves with
+            fields (Cloud 100, Data Center 1000), and never more than that.
         custom_field_overrides: ``{"story_points": "customfield_10016", ...}`` when a site's
             field cannot be found by type or name.
         overlap_minutes: re-read window on the ``updated`` cursor (search is eventually consistent).
@@ -139,7 +140,7 @@ class JiraSettings:
     pat: str | None = None
     projects: tuple[str, ...] = ()
     start_date: date | None = None
-    page_size: int = SEARCH_PAGE_SIZE
+    page_size: int | None = None
     custom_field_overrides: dict[str, str] = field(default_factory=dict)
     overlap_minutes: int = 5
     reconcile: bool = False
