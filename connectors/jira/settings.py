@@ -127,6 +127,10 @@ class JiraSettings:
             the previous census stops the run instead of marking them deleted.
         concurrency: requests in flight at once (per-project dimensions, first search pages,
             changelog batches); 1 disables threads; capped at ``MAX_CONCURRENCY``.
+        dimension_refresh_hours: how old the per-project, per-board and per-field listings
+            (versions, components, sprints, field contexts and options) and the users may get
+            before an incremental run fetches them again; a first or reconcile run, a change in
+            what they are listed for (projects, boards, fields) or 0 fetches them every time.
         field_roles: ``[sources.jira.field_roles]``: PMO role -> custom field name or id, e.g.
             ``{"finance_code": "Project Code", "risk_probability": "customfield_10071"}``.
             Roles are listed in ``FIELD_ROLES``; an unknown role is a configuration error, a
@@ -151,6 +155,7 @@ class JiraSettings:
     backoff_base_seconds: float = 0.5
     mass_delete_ratio: float = 0.5
     concurrency: int = 4
+    dimension_refresh_hours: float = 24.0
     field_roles: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
