@@ -70,6 +70,7 @@ def build_source(settings: JiraSettings) -> DltSource:
         backoff_base_seconds=settings.backoff_base_seconds,
         mass_delete_ratio=settings.mass_delete_ratio,
         concurrency=settings.concurrency,
+        dimension_refresh_hours=settings.dimension_refresh_hours,
         field_roles=settings.field_roles,
     )
 

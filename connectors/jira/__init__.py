@@ -5,7 +5,8 @@ Cloud (REST v3 + Agile 1.0, email + API token) and Data Center (REST v2, PAT). C
 
 Tables (dataset ``raw_jira``): ``projects``, ``fields``, ``statuses``, ``priorities``,
 ``resolutions``, ``issue_types``, ``users``, ``boards``, ``sprints``, ``versions``, ``components``
-(dimensions: fetched every run, replaced when changed); ``issues``, ``changelog``,
+(dimensions: replaced when changed; the per-project, per-board and per-field listings and the
+users are fetched every ``dimension_refresh_hours``); ``issues``, ``changelog``,
 ``issue_field_history``, ``worklogs``, ``worklogs_deleted`` (merged on stable ids);
 ``issue_census`` and ``issue_census_runs`` (reconcile mode: id-only presence per project, to
 detect deleted issues).
@@ -121,6 +122,33 @@ def _dimension(rows: list[dict[str, Any]], typed: str | None = None) -> Iterator
     yield dlt.mark.with_hints(item, dlt.mark.make_hints(write_disposition="replace"))
 
 
+def _listing_due(ctx: _Context, listed_for: Any) -> bool:
+    """Whether a per-entity dimension listing is fetched this run (then it is marked as fetched).
+
+    These listings (one request or more per project, board or option field) made most of an
+    incremental run's requests although they rarely change; they are fetched on the first run,
+    on a reconcile run, when what they are listed for (``listed_for``: the projects, scrum
+    boards or option fields) changed, and otherwise once ``dimension_refresh_hours`` passed.
+    The mark lives in the resource state, so a failed load fetches again next run.
+    """
+    state = dlt.current.resource_state()
+    payload = json.dumps(listed_for, sort_keys=True, default=str, separators=(",", ":"))
+    listed_digest = hashlib.sha256(payload.encode()).hexdigest()
+    now = _utcnow().timestamp()
+    last = state.get("listed_at")
+    max_age = ctx.settings.dimension_refresh_hours * 3600
+    due = (
+        last is None
+        or ctx.settings.reconcile
+        or state.get("listed_for") != listed_digest
+        or now - float(last) >= max_age
+    )
+    if due:
+        state["listed_at"] = now
+        state["listed_for"] = listed_digest
+    return due
+
+
 def _chain_first(first: list[T], rest: Iterator[list[T]]) -> Iterator[list[T]]:
     if first:
         yield first
@@ -131,6 +159,19 @@ def _table_exists(name: str) -> bool:
     """Whether an earlier run already created ``name`` (then its marker item is not needed)."""
     table = dlt.current.source_schema().tables.get(name)
     return bool(table and table.get("columns"))
+
+
+def _option_fields(fields: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The custom fields whose values are options (single, cascading or multi-select)."""
+    out = []
+    for f in fields:
+        schema = f.get("schema") or {}
+        kind = schema.get("items") if schema.get("type") == "array" else None
+        if f.get("custom") and (
+            schema.get("type") in cfg.OPTION_SCHEMA_TYPES or kind in cfg.OPTION_SCHEMA_TYPES
+        ):
+            out.append(f)
+    return out
 
 
 class _Context:
@@ -229,18 +270,15 @@ class _Context:
             if self._contexts is None:
                 self._contexts = []
                 if self.cloud:
-                    for f in fields:
-                        schema = f.get("schema") or {}
-                        kind = schema.get("items") if schema.get("type") == "array" else None
-                        if not f.get("custom") or (
-                            schema.get("type") not in cfg.OPTION_SCHEMA_TYPES
-                            and kind not in cfg.OPTION_SCHEMA_TYPES
-                        ):
-                            continue
+                    for f in _option_fields(fields):
                         path = self.client.path(cfg.FIELD_CONTEXTS, field=f["id"])
                         for page in self.client.offset_pages(path):
                             self._contexts.extend((f, c) for c in page)
             return self._contexts
+
+    def option_fields(self) -> list[tuple[str, Any]]:
+        """(id, schema) of every option field: what field contexts and options are listed for."""
+        return [(f["id"], f.get("schema")) for f in _option_fields(self.fields())]
 
     def field_roles(self) -> list[dict[str, Any]]:
         """``[sources.jira.field_roles]`` resolved against the site's fields (by id, then name)."""
@@ -382,6 +420,8 @@ def fields(ctx: _Context) -> Iterator[list[dict[str, Any]]]:
 )
 def field_contexts(ctx: _Context) -> Iterator[list[dict[str, Any]]]:
     """Contexts of option fields (Cloud): which projects/issue types a field's options apply to."""
+    if not _listing_due(ctx, ctx.option_fields()):
+        return
     yield from _dimension(
         [
             {
@@ -406,6 +446,8 @@ def field_contexts(ctx: _Context) -> Iterator[list[dict[str, Any]]]:
 )
 def field_options(ctx: _Context) -> Iterator[list[dict[str, Any]]]:
     """Options of every context of every option field (multi-selects may arrive as ids only)."""
+    if not _listing_due(ctx, ctx.option_fields()):
+        return
     rows = []
     for f, c in ctx.field_contexts():
         path = ctx.client.path(cfg.FIELD_OPTIONS, field=f["id"], context=c["id"])
@@ -500,6 +542,8 @@ def issue_types(ctx: _Context) -> Iterator[list[dict[str, Any]]]:
     },
 )
 def users(ctx: _Context) -> Iterator[list[dict[str, Any]]]:
+    if not _listing_due(ctx, None):
+        return
     if ctx.cloud:
         pages = ctx.client.array_pages(ctx.client.path(cfg.USERS_SEARCH))
     else:
@@ -563,8 +607,11 @@ def _board_sprints(ctx: _Context, board: dict[str, Any]) -> list[dict[str, Any]]
     },
 )
 def sprints(ctx: _Context) -> Iterator[list[dict[str, Any]]]:
-    # Fetched every run (sprint state changes without touching issues); written when changed.
+    # Sprint state changes without touching issues: listed on the refresh interval, written
+    # when changed.
     scrum = [b for b in ctx.boards() if b.get("type") == "scrum"]  # kanban has no sprints
+    if not _listing_due(ctx, sorted(int(b["id"]) for b in scrum)):
+        return
     seen: set[int] = set()
     rows = []
     with _pool(ctx.workers) as pool:
@@ -619,7 +666,10 @@ def _project_versions(ctx: _Context, p: dict[str, Any]) -> list[dict[str, Any]]:
     },
 )
 def versions(ctx: _Context) -> Iterator[list[dict[str, Any]]]:
-    # Fetched every run (release state changes without touching issues); written when changed.
+    # Release state changes without touching issues: listed on the refresh interval, written
+    # when changed.
+    if not _listing_due(ctx, [p["key"] for p in ctx.projects()]):
+        return
     with _pool(ctx.workers) as pool:
         thunks = ((lambda p=p: _project_versions(ctx, p)) for p in ctx.projects())
         rows = [row for chunk in _ahead(pool, thunks, ctx.workers) for row in chunk]
@@ -655,6 +705,8 @@ def _project_components(ctx: _Context, p: dict[str, Any]) -> list[dict[str, Any]
     },
 )
 def components(ctx: _Context) -> Iterator[list[dict[str, Any]]]:
+    if not _listing_due(ctx, [p["key"] for p in ctx.projects()]):
+        return
     with _pool(ctx.workers) as pool:
         thunks = ((lambda p=p: _project_components(ctx, p)) for p in ctx.projects())
         rows = [row for chunk in _ahead(pool, thunks, ctx.workers) for row in chunk]
@@ -837,9 +889,9 @@ def issues(ctx: _Context) -> Iterator[Any]:
     fields = list(cfg.ISSUE_SYSTEM_FIELDS) + sorted(
         set(meta) | {fid for fid in custom.values() if fid}
     )
-    page_size = min(
-        ctx.settings.page_size, cfg.SEARCH_PAGE_SIZE if ctx.cloud else cfg.DC_SEARCH_PAGE_SIZE
-    )
+    # A Cloud-sized default would cost Data Center ten times the search pages it needs.
+    largest = cfg.SEARCH_PAGE_SIZE if ctx.cloud else cfg.DC_SEARCH_PAGE_SIZE
+    page_size = min(ctx.settings.page_size or largest, largest)
 
     # Data Center embeds the whole changelog. An incremental Cloud search embeds the most
     # recent histories: most issues it returns only had worklogs (or comments) change, and the
@@ -1026,7 +1078,7 @@ def jira_resources(settings: JiraSettings) -> list[DltResource]:
     """The Jira resources for ``settings`` (no I/O until they are iterated): the table of contents."""
     ctx = _Context(settings)
     return [
-        # dimensions: fetched every run, rewritten only when changed
+        # dimensions: rewritten only when changed; per-entity listings on an interval
         projects(ctx),
         fields(ctx),
         field_contexts(ctx),
@@ -1057,7 +1109,7 @@ def jira_source(
     pat: str | None = dlt.secrets.value,
     projects: list[str] | None = None,
     start_date: str | None = None,
-    page_size: int = cfg.SEARCH_PAGE_SIZE,
+    page_size: int | None = None,
     custom_field_overrides: dict[str, str] | None = None,
     overlap_minutes: int = 5,
     reconcile: bool = False,
@@ -1067,6 +1119,7 @@ def jira_source(
     backoff_base_seconds: float = 0.5,
     mass_delete_ratio: float = 0.5,
     concurrency: int = 4,
+    dimension_refresh_hours: float = 24.0,
     field_roles: dict[str, str] | None = None,
 ) -> list[DltResource]:
     """The Jira dlt source (config under ``sources.jira``; secrets ``SOURCES__JIRA__*``).
@@ -1079,7 +1132,7 @@ def jira_source(
         pat: Data Center personal access token (``SOURCES__JIRA__PAT``).
         projects: project keys to sync; all visible projects when empty.
         start_date: ISO date; the first sync reads changes from this date on.
-        page_size: issues per search page (the API caps it).
+        page_size: issues per search page (default and cap: Cloud 100, Data Center 1000).
         custom_field_overrides: role -> field id, for ``story_points``, ``sprint``, ``team``.
         overlap_minutes: re-read window on the issue and worklog cursors.
         reconcile: run the id-only census that detects deleted issues (nightly).
@@ -1089,6 +1142,8 @@ def jira_source(
         backoff_base_seconds: first backoff ceiling on 5xx without ``Retry-After``.
         mass_delete_ratio: largest share of a project's issues one census may find missing.
         concurrency: requests in flight at once (1 to 5; Atlassian advises 3-5).
+        dimension_refresh_hours: largest age of the per-project/board/field listings and the
+            users before an incremental run fetches them again (0: every run).
         field_roles: PMO role -> custom field name or id (``[sources.jira.field_roles]``).
 
     Returns:
@@ -1112,6 +1167,7 @@ def jira_source(
         backoff_base_seconds=backoff_base_seconds,
         mass_delete_ratio=mass_delete_ratio,
         concurrency=concurrency,
+        dimension_refresh_hours=dimension_refresh_hours,
         field_roles=dict(field_roles or {}),
     )
     return jira_resources(settings)

@@ -112,7 +112,8 @@ class JiraSettings:
         pat: Data Center personal access token (``SOURCES__JIRA__PAT``).
         projects: project keys to include; empty means every visible project.
         start_date: first sync reads issues and worklogs updated on or after this date.
-        page_size: issues per search page (capped by the API at 100 with fields).
+        page_size: issues per search page; by default the largest the deployment serves with
+            fields (Cloud 100, Data Center 1000), and never more than that.
         custom_field_overrides: ``{"story_points": "customfield_10016", ...}`` when a site's
             field cannot be found by type or name.
         overlap_minutes: re-read window on the ``updated`` cursor (search is eventually consistent).
@@ -126,6 +127,10 @@ class JiraSettings:
             the previous census stops the run instead of marking them deleted.
         concurrency: requests in flight at once (per-project dimensions, first search pages,
             changelog batches); 1 disables threads; capped at ``MAX_CONCURRENCY``.
+        dimension_refresh_hours: how old the per-project, per-board and per-field listings
+            (versions, components, sprints, field contexts and options) and the users may get
+            before an incremental run fetches them again; a first or reconcile run, a change in
+            what they are listed for (projects, boards, fields) or 0 fetches them every time.
         field_roles: ``[sources.jira.field_roles]``: PMO role -> custom field name or id, e.g.
             ``{"finance_code": "Project Code", "risk_probability": "customfield_10071"}``.
             Roles are listed in ``FIELD_ROLES``; an unknown role is a configuration error, a
@@ -139,7 +144,7 @@ class JiraSettings:
     pat: str | None = None
     projects: tuple[str, ...] = ()
     start_date: date | None = None
-    page_size: int = SEARCH_PAGE_SIZE
+    page_size: int | None = None
     custom_field_overrides: dict[str, str] = field(default_factory=dict)
     overlap_minutes: int = 5
     reconcile: bool = False
@@ -150,6 +155,7 @@ class JiraSettings:
     backoff_base_seconds: float = 0.5
     mass_delete_ratio: float = 0.5
     concurrency: int = 4
+    dimension_refresh_hours: float = 24.0
     field_roles: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import os
 import subprocess
 import sys
@@ -17,6 +18,7 @@ from jira_helpers import cloud_settings
 
 from pipelines.destinations import make_destination
 from pipelines.jira_pipeline import load
+from sandbox.jira.site import BLOCKS, IssueLink
 
 # Trust auth ignores the password, but dlt's postgres credentials demand one.
 REPO = Path(__file__).resolve().parents[2]
@@ -51,7 +53,19 @@ def _dbt_build(
 
 
 def _load_sync_tick_sync(world, sandbox, destination, pipelines_dir: Path) -> None:
-    """Full sync, a 3 % tick (edits, creates, deletes), incremental sync; both with the census."""
+    """Full sync, a 3 % tick (edits, creates, deletes), incremental sync; both with the census.
+
+    The issue the tick deletes is linked first to an issue the tick leaves alone, so that the
+    deletion removes a link whose other end no search shows again.
+    """
+    rehearsal = copy.deepcopy(world)
+    before = {i.id: i.updated_ms for i in rehearsal.live_issues()}
+    rehearsal.tick(change_fraction=0.03)
+    (doomed,) = rehearsal.deleted_issues
+    untouched = min(i.id for i in rehearsal.live_issues() if before.get(i.id) == i.updated_ms)
+    link_id = max(world.site.links) + 1
+    world.site.links[link_id] = IssueLink(link_id, BLOCKS, untouched, doomed)
+    world.site.next_link = link_id + 1
     load(cloud_settings(sandbox, reconcile=True), destination, pipelines_dir=pipelines_dir)
     world.tick(change_fraction=0.03)
     load(cloud_settings(sandbox, reconcile=True), destination, pipelines_dir=pipelines_dir)
@@ -88,6 +102,26 @@ def _assert_staging_matches_world(query: Callable[[str], list[tuple[Any, ...]]],
     assert sprints == [(len(world.sprints), len(world.sprints))]
     released = query("select count(*) from staging.stg_jira__versions where is_released")[0][0]
     assert released == sum(1 for v in world.versions if v.released)
+    # The deleted issue's links are gone from both sides, although the issue at the other end
+    # was never read again (deleting an issue does not bump its linked issues' ``updated``).
+    links = set(
+        query("select link_id, issue_id, linked_issue_id from staging.stg_jira__issue_links")
+    )
+    assert links == {
+        side
+        for link in world.site.links.values()
+        for side in (
+            (link.id, link.outward_id, link.inward_id),
+            (link.id, link.inward_id, link.outward_id),
+        )
+    }
+    (deleted_issue,) = deleted
+    stale = query(
+        "select count(*) from raw_jira.issue_links as l join raw_jira.issues as i"
+        " on i.id = l.issue_id and i._extracted_at = l._extracted_at"
+        f" where l.linked_issue_id = {deleted_issue}"
+    )[0][0]
+    assert stale > 0  # the raw table still has them: staging is what drops them
 
 
 def test_dbt_staging_builds_and_marks_deletes(world, start_server, tmp_path, dbt_project_copy):

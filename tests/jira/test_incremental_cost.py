@@ -87,14 +87,19 @@ def _table(wh: Warehouse, name: str, live: set[int]) -> list[tuple[Any, ...]]:
     sql = _CURRENT[name]
     cols = [c[0] for c in wh.rows(f"describe ({sql})")]
     keep = [n for n, c in enumerate(cols) if not c.startswith("_")]  # _extracted_at, _dlt_*
-    at = cols.index("id" if name == "issues" else "issue_id")
-    return sorted((tuple(r[n] for n in keep) for r in wh.rows(sql) if r[at] in live), key=repr)
+    ends = [cols.index("id" if name == "issues" else "issue_id")]
+    if name == "issue_links":
+        # Deleting an issue drops its links without touching the issue at the other end (Jira
+        # writes no history there), so no search can show it; only the reconcile census knows
+        # the deletion, and staging drops links to census-deleted issues (test_dbt_and_postgres).
+        # The raw comparison therefore treats a link to a deleted issue like the deleted issue.
+        ends.append(cols.index("linked_issue_id"))
+    return sorted(
+        (tuple(r[n] for n in keep) for r in wh.rows(sql) if all(r[e] in live for e in ends)),
+        key=repr,
+    )
 
 
-@pytest.mark.xfail(
-    reason="known gap after merging issues 13 and 17 (comments/links and the history-tail incremental): request counts and removed issue links differ; see the closing note",
-    strict=False,
-)
 @pytest.mark.parametrize("deployment", ["cloud", "dc"])
 def test_incremental_after_standard_tick_costs_and_equals_full(
     world, start_server, warehouse, row_counts, record_property, deployment
@@ -116,7 +121,8 @@ def test_incremental_after_standard_tick_costs_and_equals_full(
     sandbox.server.reset_counts()
     row_counts.clear()
     inc.load(settings)
-    inc_requests = sum(sandbox.server.request_counts.values())
+    inc_counts = dict(sandbox.server.request_counts)
+    inc_requests = sum(inc_counts.values())
     inc_bulk_calls = sum(n for k, n in sandbox.server.request_counts.items() if "bulkfetch" in k)
     inc_rows = dict(row_counts)
 
@@ -170,8 +176,11 @@ def test_incremental_after_standard_tick_costs_and_equals_full(
         f"{ratio_rows:.1%}; resurfaced {len(resurfaced)} issues ({edited_or_created} edited or "
         f"created), {len(rewritten)} with changelog and field history rewritten",
     )
-    # Regression bounds on today's figures (Cloud XS: requests 41/47 = 87 %, dominated by the
-    # dimension listings every run makes; rows 8.4 %, mostly the embedded history tails, counted
-    # as rows). The goal of issue 17 is <= 5 % at scale.
-    assert ratio_rows < 0.12
-    assert inc_requests < full_requests
+    # Regression bounds on today's figures (Cloud XS: requests 16/54 = 30 %, the site-wide lists
+    # and one search page per project, as the per-project/board/field listings wait for
+    # dimension_refresh_hours; 41/54 before; rows 6.8 %, mostly the embedded history tails,
+    # counted as rows). The goal of issue 17 is <= 5 % at scale.
+    assert ratio_rows < 0.10
+    assert ratio_requests < 0.40
+    listings = ("/version", "/component", "/sprint", "/context", "/option", "/users/search")
+    assert not [k for k, n in inc_counts.items() if n and k.endswith(listings)]
