@@ -48,6 +48,44 @@ def test_project_instance_is_created_beside_the_state(
         assert [r.run_id for r in instance.get_runs()] == [run_id]
 
 
+def test_project_instance_records_events_without_an_fsync_each(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """~2,000 events per sync run: the local event log must not flush the disk for each one."""
+    from sqlalchemy import text
+
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)
+    home = dagster_home(_config(tmp_path))
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        run_id = tiny_job.execute_in_process(instance=instance).run_id
+        storage = instance.event_log_storage
+        for shard in ("index", run_id):
+            with storage._connect(shard) as connection:  # Dagster's own connection path
+                assert connection.execute(text("pragma synchronous")).scalar() == 0
+        assert len(instance.all_logs(run_id)) > 5  # and the events are there
+    # Only the event log of this instance is relaxed: other SQLite files keep the default.
+    import sqlite3
+
+    other = sqlite3.connect(tmp_path / "other.db")
+    assert other.execute("pragma synchronous").fetchone()[0] == 2
+    other.close()
+
+
+def test_a_moved_project_gets_its_generated_instance_settings_rewritten(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)
+    home = dagster_home(_config(tmp_path))
+    settings = home / "dagster.yaml"
+    settings.write_text(settings.read_text().replace(str(home), "/moved/away"))
+    dagster_home(_config(tmp_path))
+    assert str(home / "history" / "runs") in settings.read_text()
+    # A dagster.yaml written by hand is left alone.
+    settings.write_text("telemetry:\n  enabled: true\n")
+    dagster_home(_config(tmp_path))
+    assert settings.read_text() == "telemetry:\n  enabled: true\n"
+
+
 def test_dagster_home_environment_variable_wins(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
