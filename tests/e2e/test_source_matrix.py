@@ -2,6 +2,8 @@
 
 Each configuration runs `pmo-hub run` (the CLI's entry point, in process) and must build
 non-empty marts and the serving copy, exit 0, and list exactly the outputs written in the run.
+A single tool without finance fills the PMO marts through tool-born projects (dim_project rows
+whose project_origin is the tool).
 The shipped example configuration (finance only) and a failing source stay in the default tier;
 the other single-source configurations and all sources together are slow.
 """
@@ -108,6 +110,48 @@ def mart_rows(warehouse: Path) -> dict[str, int]:
         con.close()
 
 
+def projects_by_origin(warehouse: Path) -> dict[str, int]:
+    """dim_project rows per project_origin, the unknown member left out."""
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        return dict(
+            con.execute(
+                "select project_origin, count(*) from core.dim_project "
+                "where not is_unknown_member group by project_origin"
+            ).fetchall()
+        )
+    finally:
+        con.close()
+
+
+def assert_tool_born_marts(directory: Path, served: dict[str, int], tool: str) -> None:
+    """Without the finance registry every project of the tool is tool-born and reaches the PMO
+    marts; GV-10 has no registry to measure against, so it reports nothing."""
+    serving = directory / "warehouse" / "pmo_serving.duckdb"
+    origins = projects_by_origin(serving)
+    assert set(origins) == {tool} and origins[tool] > 0, origins
+    assert served["marts.mart_portfolio_health"] == origins[tool]
+    assert served["marts.mart_evm_project"] == origins[tool]
+    con = duckdb.connect(str(serving), read_only=True)
+    try:
+        gv_10 = con.execute(
+            "select count(*) from compliance.fct_dq_exceptions where rule_id = 'GV-10'"
+        ).fetchone()[0]
+        # No budget outside the registry: cost figures unknown and said so, never invented.
+        cost = con.execute(
+            "select count(*) filter (where cost_rag <> 'Grey'), "
+            "count(*) filter (where rag_unknown_reason is null) from marts.mart_portfolio_health"
+        ).fetchone()
+        budgets = con.execute(
+            "select count(*) from core.dim_project where budget_total is not null"
+        ).fetchone()[0]
+    finally:
+        con.close()
+    assert gv_10 == 0
+    assert budgets == 0
+    assert cost == (0, 0), cost
+
+
 def written_outputs(out: str) -> set[str]:
     """Names listed under "written in this run:" in the printed summary."""
     lines = out.split("written in this run:", 1)[1].splitlines()[1:]
@@ -148,6 +192,10 @@ def test_shipped_example_config_builds_marts_and_serving_copy(
         assert served["core.fct_timesheet_entries"] > 0  # timesheets from the finance files
 
     assert_built_and_reported(tmp_path, code, out, finance_rows)
+    # Finance alone: only registry projects, as before tool-born projects existed.
+    assert set(projects_by_origin(tmp_path / "warehouse" / "pmo_serving.duckdb")) == {
+        "finance_registry"
+    }
     assert "Jira               disabled" in out
     # The run is in the project's persistent Dagster instance (what `pmo-hub ui` shows).
     home = tmp_path / ".pmo-hub" / "dagster"
@@ -233,9 +281,8 @@ def test_msproject_alone(
         assert served["compliance.fct_dq_exceptions"] > 0
         assert served["core.fct_invoice_lines"] == 0
 
-    # Known gap (issue 9 report): dim_project comes from the finance project registry only, so
-    # the pmo marts are empty without finance. This assertion flips when that is fixed.
-    assert_built_and_reported(tmp_path, code, out, plans, marts_with_rows=False)
+    served = assert_built_and_reported(tmp_path, code, out, plans)
+    assert_tool_born_marts(tmp_path, served, "msproject")
 
 
 @pytest.mark.slow
@@ -258,6 +305,27 @@ def test_sandbox_source_alone_and_all(
     def tasks(served: dict[str, int]) -> None:
         assert served["core.dim_task"] > 0
 
-    # Measured: Jira alone fills the pmo marts; Planner alone does not (known gap, as for MS
-    # Project alone: without the finance registry its projects never reach dim_project).
-    assert_built_and_reported(tmp_path, code, out, tasks, marts_with_rows=system != "planner")
+    served = assert_built_and_reported(tmp_path, code, out, tasks)
+    if system != "all":
+        assert_tool_born_marts(tmp_path, served, system)
+        return
+    # With the registry, a mapped object joins its finance project and only the unmapped ones
+    # (GV-10) are tool-born: each exception points at its own project, which reaches the marts.
+    serving = tmp_path / "warehouse" / "pmo_serving.duckdb"
+    origins = projects_by_origin(serving)
+    con = duckdb.connect(str(serving), read_only=True)
+    try:
+        unmapped = con.execute(
+            "select exceptions.source_system, projects.project_origin, health.project_code "
+            "from compliance.fct_dq_exceptions as exceptions "
+            "left join core.dim_project as projects "
+            "on exceptions.project_code = projects.project_code "
+            "left join marts.mart_portfolio_health as health "
+            "on exceptions.project_code = health.project_code "
+            "where exceptions.rule_id = 'GV-10'"
+        ).fetchall()
+    finally:
+        con.close()
+    assert origins["finance_registry"] > 0
+    assert unmapped and all(system == origin and code for system, origin, code in unmapped)
+    assert sum(n for origin, n in origins.items() if origin != "finance_registry") == len(unmapped)

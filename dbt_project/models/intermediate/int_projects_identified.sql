@@ -3,7 +3,12 @@
     seed override, then the code the tool carries (Jira: the finance-code custom field its issues
     carry, field role finance_code, else the project category; Planner `[FIN-xxxx]` title
     prefix; MS Project custom field). A candidate code that is not in the finance registry
-    is not a mapping: such rows keep project_code null and feed GV-10. -#}
+    is not a mapping: such rows keep finance_project_code null and feed GV-10.
+    An unmapped tool object is a project of its own ("tool-born", D-NEW tool-born projects) so
+    its tasks, time and RAID reach the marts even without a finance registry: project_code is
+    then `JIRA:<project key>`, `PLANNER:<plan id>` or `MSP:<file name>` - the key GV-10 quotes,
+    or the native id when two objects of one tool share that key. The prefix keeps these codes
+    apart from any finance code, so an invoice or budget line can never join one. -#}
 {# dbt finds refs by rendering: a ref inside a disabled-source branch is not rendered,
    so the edges are declared here for dbt's run order to match the full graph. #}
 -- depends_on: {{ ref('stg_finance__projects') }}
@@ -162,27 +167,54 @@ proposed as (
             and candidates.source_native_id = manual_overrides.source_native_id
 ),
 
-final as (
+resolved as (
     select
-        {{ pmo_surrogate_key(['proposed.source_system', 'proposed.source_object_type',
-            'proposed.source_native_id']) }} as source_object_key,
-        proposed.source_system,
-        proposed.source_object_type,
-        proposed.source_native_id,
-        proposed.display_key,
-        proposed.source_object_name,
-        proposed.candidate_project_code,
-        proposed.manual_project_code,
-        stg_finance__projects.project_code,
-        case
-            when stg_finance__projects.project_code is null then null
-            when proposed.manual_project_code is not null then 'manual_seed'
-            else proposed.detected_match_method
-        end as match_method,
-        stg_finance__projects.project_code is not null as is_mapped
+        proposed.*,
+        stg_finance__projects.project_code as finance_project_code,
+        count(*) over (
+            partition by proposed.source_system, proposed.display_key
+        ) as display_key_uses
     from proposed
     left join stg_finance__projects
         on proposed.proposed_project_code = stg_finance__projects.project_code
+),
+
+final as (
+    select
+        {{ pmo_surrogate_key(['resolved.source_system', 'resolved.source_object_type',
+            'resolved.source_native_id']) }} as source_object_key,
+        resolved.source_system,
+        resolved.source_object_type,
+        resolved.source_native_id,
+        resolved.display_key,
+        resolved.source_object_name,
+        resolved.candidate_project_code,
+        resolved.manual_project_code,
+        coalesce(
+            resolved.finance_project_code,
+            case resolved.source_system
+                when 'jira' then 'JIRA:'
+                when 'planner' then 'PLANNER:'
+                when 'msproject' then 'MSP:'
+            end
+            || case
+                when resolved.display_key is not null and resolved.display_key_uses = 1
+                    then resolved.display_key
+                else resolved.source_native_id
+            end
+        ) as project_code,
+        resolved.finance_project_code,
+        case
+            when resolved.finance_project_code is not null then 'finance_registry'
+            else resolved.source_system
+        end as project_origin,
+        case
+            when resolved.finance_project_code is null then null
+            when resolved.manual_project_code is not null then 'manual_seed'
+            else resolved.detected_match_method
+        end as match_method,
+        resolved.finance_project_code is not null as is_mapped
+    from resolved
 )
 
 select * from final

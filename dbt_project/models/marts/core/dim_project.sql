@@ -1,6 +1,9 @@
 {#- Canonical projects from the finance registry (golden key = finance project code) with their
     program and portfolio, the people behind manager/sponsor emails, the tools that carry the
-    project, and the `-1` / UNMAPPED member that facts with an unknown code point at. -#}
+    project; the tool-born projects (a Jira project, Planner plan or MS Project plan that maps to
+    no registry code, keyed by int_projects_identified), which carry no budget, people or
+    lifecycle because only the registry knows those; and the `-1` / UNMAPPED member that facts
+    with an unknown code point at. -#}
 with
 
 stg_finance__projects as (
@@ -66,11 +69,55 @@ projects as (
         coalesce(tools.has_jira, false) as has_jira,
         coalesce(tools.has_planner, false) as has_planner,
         coalesce(tools.has_msproject, false) as has_msproject,
+        'finance_registry' as project_origin,
         false as is_unknown_member
     from stg_finance__projects as projects
     left join people as managers on lower(trim(projects.manager_email)) = managers.email_key
     left join people as sponsors on lower(trim(projects.sponsor_email)) = sponsors.email_key
     left join tools on projects.project_code = tools.project_code
+),
+
+tool_born as (
+    select
+        {{ pmo_surrogate_key(['tool_objects.project_code']) }} as project_key,
+        tool_objects.project_code,
+        coalesce(tool_objects.source_object_name, tool_objects.display_key) as project_name,
+        cast(null as {{ pmo_type_string() }}) as program_code,
+        cast(null as {{ pmo_type_string() }}) as program_name,
+        cast(null as {{ pmo_type_string() }}) as portfolio_code,
+        cast(null as {{ pmo_type_string() }}) as portfolio_name,
+        cast(null as {{ pmo_type_string() }}) as manager_email,
+        cast(null as {{ pmo_type_string() }}) as sponsor_email,
+        cast(null as {{ pmo_type_string() }}) as manager_person_id,
+        cast(null as {{ pmo_type_string() }}) as sponsor_person_id,
+        false as is_manager_active,
+        false as is_sponsor_active,
+        -- A tool has no lifecycle status: 'unknown' keeps these out of the registry rules that
+        -- need one (GV-01, GV-03, GV-11 test active projects), while is_open still lets the
+        -- schedule be judged against the tool's own milestones.
+        'unknown' as status,
+        cast(null as {{ pmo_type_string() }}) as stage,  -- noqa: RF04
+        false as is_active,
+        true as is_open,
+        cast(null as date) as start_date,
+        cast(null as date) as finish_date,
+        cast(null as date) as closed_date,
+        -- Nothing says the project may not be charged; TS-05 needs a registry flag to fire.
+        true as is_chargeable,
+        false as has_baseline,
+        cast(null as {{ pmo_type_string() }}) as currency,
+        -- No approved budget exists outside the registry: unknown, never 0.
+        cast(null as decimal(18, 2)) as budget_total,
+        cast(null as {{ pmo_type_string() }}) as reported_rag,
+        cast(null as date) as last_status_date,
+        coalesce(tools.has_jira, false) as has_jira,
+        coalesce(tools.has_planner, false) as has_planner,
+        coalesce(tools.has_msproject, false) as has_msproject,
+        tool_objects.project_origin,
+        false as is_unknown_member
+    from int_projects_identified as tool_objects
+    left join tools on tool_objects.project_code = tools.project_code
+    where tool_objects.project_origin <> 'finance_registry'
 ),
 
 unknown_member as (
@@ -104,11 +151,14 @@ unknown_member as (
         false as has_jira,
         false as has_planner,
         false as has_msproject,
+        'unknown' as project_origin,
         true as is_unknown_member
 ),
 
 final as (
     select * from projects
+    union all
+    select * from tool_born
     union all
     select * from unknown_member
 )

@@ -73,7 +73,11 @@ final as (
         actual_finish_date,
         is_complete,
         {{ pmo_datediff('baseline_finish_date', 'forecast_finish_date', 'day') }} as slip_days,
-        not is_complete and baseline_finish_date < {{ pmo_as_of_date() }} as is_overdue,
+        -- A milestone without a baseline finish is not late against one (not unknown): MS
+        -- Project alone has such milestones and the column is not null.
+        coalesce(
+            not is_complete and baseline_finish_date < {{ pmo_as_of_date() }}, false
+        ) as is_overdue,
         case
             when not is_complete and baseline_finish_date < {{ pmo_as_of_date() }}
                 then {{ pmo_datediff('baseline_finish_date', pmo_as_of_date(), 'day') }}
