@@ -986,10 +986,6 @@ def issues(ctx: _Context) -> Iterator[Any]:
         # The first page of each search is fetched ahead in the pool (most incremental runs
         # need only that page); later pages continue the same generator in this thread.
         jql = _search_jql({pid: lower_bound(pid) for pid in group}) + " ORDER BY updated ASC"
-        # Data Center embeds the whole changelog. An incremental Cloud search embeds the most
-        # recent histories: most issues it returns only had worklogs (or comments) change, and
-        # the tail proves their history did not, so they cost no changelog/bulkfetch
-        # (_fetch_histories). A first (full) read embeds nothing: bulkfetch is cheaper there.
         expand = "changelog" if not ctx.cloud or group[0] in cursors else None
         pages = ctx.client.search(jql, fields, page_size=page_size, expand=expand)
         return pages, next(pages, [])
