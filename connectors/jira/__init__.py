@@ -751,10 +751,31 @@ def _history_unchanged(
     return None
 
 
+def _search_jql(bounds: dict[str, int | None]) -> str:
+    """JQL (without ORDER BY) for the projects of ``bounds``, each from its own lower bound.
+
+    Projects sharing a bound share a clause: ``(project in (1, 2) AND updated >= 5) OR (...)``.
+    Each project keeps its own bound, not the earliest of them, so a quiet project (its cursor
+    days behind) costs no re-read of the others. Bounds are epoch milliseconds: a zone-less
+    date literal would be read in the API user's profile time zone.
+    """
+    by_bound: dict[int | None, list[str]] = {}
+    for pid, bound in bounds.items():
+        by_bound.setdefault(bound, []).append(pid)
+    clauses = []
+    for bound, pids in by_bound.items():
+        clause = f"project = {pids[0]}" if len(pids) == 1 else f"project in ({', '.join(pids)})"
+        if bound is not None:
+            clause += f" AND updated >= {bound}"
+        clauses.append(clause)
+    return clauses[0] if len(clauses) == 1 else " OR ".join(f"({c})" for c in clauses)
+
+
 def _fetch_histories(
     ctx: _Context,
     batch: list[tuple[dict[str, Any], dict[str, Any]]],
     since: dict[int, int] | None = None,
+    threads: tuple[dict[str, list[int]], dict[str, list[int] | None]] | None = None,
 ) -> dict[int, list[dict[str, Any]] | None]:
     """Changelog rows of a batch of issues: bulk fetch on Cloud, embedded (+ fallback) on DC.
 
@@ -797,12 +818,55 @@ def _fetch_histories(
                 histories = list(ctx.client.issue_changelog(raw["id"]))
             for history in histories:
                 by_issue[row["id"]].extend(changelog_rows(raw["id"], history, now))  # type: ignore[union-attr]
-    for raw, _ in batch:
-        # Search embeds one page of comments: a longer thread is read from its own endpoint.
-        embedded = (raw.get("fields") or {}).get("comment")
-        if embedded and int(embedded.get("total") or 0) > len(embedded.get("comments") or []):
-            embedded["comments"] = ctx.client.issue_comments(raw["id"])
+    _complete_threads(ctx, batch, threads or ({}, {}))
     return by_issue
+
+
+def _complete_threads(
+    ctx: _Context,
+    batch: list[tuple[dict[str, Any], dict[str, Any]]],
+    threads: tuple[dict[str, list[int]], dict[str, list[int] | None]],
+) -> None:
+    """Complete the comment threads longer than the page a search embeds, in place.
+
+    Staging treats a comment the latest extraction of its issue did not carry as deleted, so
+    every re-read issue needs its whole thread. A thread read before (``threads[0]``: issue id
+    -> comment ids, oldest first) whose ``total`` and embedded page still match is re-read by
+    id, all such threads of the batch in one Cloud ``comment/list`` call, instead of one
+    ``issue/{id}/comment`` call per issue. Exact: a comment added or deleted changes ``total``
+    or the page, or leaves one of the known ids missing from the answer (add + delete past the
+    page), and any of those reads the thread from its own endpoint; edits come with the read.
+    The thread ids read now go to ``threads[1]`` (None: no longer a long thread).
+    """
+    known, seen = threads
+    long: list[tuple[dict[str, Any], dict[str, Any]]] = []
+    for raw, _ in batch:
+        embedded = (raw.get("fields") or {}).get("comment")
+        if not embedded:
+            continue
+        if int(embedded.get("total") or 0) > len(embedded.get("comments") or []):
+            long.append((raw, embedded))
+        elif str(raw["id"]) in known:
+            seen[str(raw["id"])] = None
+    rest: dict[str, list[int]] = {}
+    if ctx.cloud:
+        for raw, embedded in long:
+            ids = known.get(str(raw["id"])) or []
+            head = [int(c["id"]) for c in embedded.get("comments") or []]
+            if len(ids) == int(embedded["total"]) and ids[: len(head)] == head:
+                rest[str(raw["id"])] = ids[len(head) :]
+    by_id = {
+        int(c["id"]): c
+        for c in ctx.client.comments_by_ids([i for ids in rest.values() for i in ids])
+        if rest
+    }
+    for raw, embedded in long:
+        ids = rest.get(str(raw["id"]))
+        if ids is not None and all(i in by_id for i in ids):
+            embedded["comments"] = list(embedded["comments"]) + [by_id[i] for i in ids]
+        else:
+            embedded["comments"] = ctx.client.issue_comments(raw["id"])
+        seen[str(raw["id"])] = [int(c["id"]) for c in embedded["comments"]]
 
 
 # Tables derived from the issues; each row carries its issue's _extracted_at, so staging can tell
@@ -874,13 +938,17 @@ def _history_tables(
     columns=timestamp_hints("issues"),
 )
 def issues(ctx: _Context) -> Iterator[Any]:
-    """Issues by ``updated`` per project (epoch-ms JQL, overlap window), with full history.
+    """Issues by ``updated`` (epoch-ms JQL, overlap window; one search for all incrementally read
+    projects), with full history.
 
     Every custom field the site has *this run* is requested, so a field added since the last
     run is picked up by the next incremental read, with no full reload.
     """
     state = dlt.current.resource_state()
     cursors: dict[str, int] = state.setdefault("cursors", {})
+    # Comment ids of the threads longer than a search embeds (Cloud: re-read by id, in bulk).
+    threads: dict[str, list[int]] = state.setdefault("threads", {}) if ctx.cloud else {}
+    new_threads: dict[str, list[int] | None] = {}
     for name, key in _ISSUE_CHILD_TABLES.items():
         if not _table_exists(name):
             yield _table(name, key)  # exists before the first value, comment or link
@@ -897,49 +965,59 @@ def issues(ctx: _Context) -> Iterator[Any]:
     # recent histories: most issues it returns only had worklogs (or comments) change, and the
     # tail proves their history did not, so they cost no changelog/bulkfetch (_fetch_histories).
     # A first (full) read embeds nothing: bulkfetch is cheaper for whole histories.
-    def expand_for(pid: str) -> str | None:
-        return "changelog" if not ctx.cloud or pid in cursors else None
-
     def lower_bound(pid: str) -> int | None:
         since = cursors.get(pid)
         return since - ctx.overlap_ms if since is not None else _date_ms(ctx.settings.start_date)
 
-    def first_page(pid: str) -> tuple[Iterator[list[dict[str, Any]]], list[dict[str, Any]]]:
-        # The first page of each project is fetched ahead in the pool (most incremental runs
+    def searches() -> list[list[str]]:
+        """Project groups, one search each: every project without a cursor alone (a first,
+        full read), the projects with cursors together (one JQL, each project with its own
+        bound), so an incremental run costs one search page however many projects there are."""
+        pids = [str(p["id"]) for p in ctx.projects()]
+        known = [pid for pid in pids if pid in cursors]
+        size = cfg.SEARCH_PROJECTS_PER_QUERY
+        return [[pid] for pid in pids if pid not in cursors] + [
+            known[i : i + size] for i in range(0, len(known), size)
+        ]
+
+    def first_page(
+        group: list[str],
+    ) -> tuple[Iterator[list[dict[str, Any]]], list[dict[str, Any]]]:
+        # The first page of each search is fetched ahead in the pool (most incremental runs
         # need only that page); later pages continue the same generator in this thread.
-        since = lower_bound(pid)
-        jql = f"project = {pid}"
-        if since is not None:
-            jql += f" AND updated >= {since}"
-        jql += " ORDER BY updated ASC"
-        pages = ctx.client.search(jql, fields, page_size=page_size, expand=expand_for(pid))
+        jql = _search_jql({pid: lower_bound(pid) for pid in group}) + " ORDER BY updated ASC"
+        expand = "changelog" if not ctx.cloud or group[0] in cursors else None
+        pages = ctx.client.search(jql, fields, page_size=page_size, expand=expand)
         return pages, next(pages, [])
 
     def history_batches(pool: ThreadPoolExecutor | None) -> Iterator[Any]:
         batch: list[tuple[dict[str, Any], dict[str, Any]]] = []
-        pids = [str(p["id"]) for p in ctx.projects()]
-        thunks = ((lambda pid=pid: (pid, *first_page(pid))) for pid in pids)
-        for pid, pages, first in _ahead(pool, thunks, max(1, ctx.workers - 2)):
-            top = cursors.get(pid)
+        groups = searches()
+        thunks = ((lambda g=g: (g, *first_page(g))) for g in groups)
+        for group, pages, first in _ahead(pool, thunks, max(1, ctx.workers - 2)):
+            incremental = group[0] in cursors
+            tops: dict[str, int] = {}
             read = 0
-            since = lower_bound(pid) if pid in cursors else None
             for page in _chain_first(first, pages):
                 read += len(page)
-                progress.report("jira", f"project {pid}: {read:,} issues read")
+                progress.report("jira", f"projects {', '.join(group)}: {read:,} issues read")
                 now = _utcnow()
                 for raw in page:
                     row = issue_row(raw, custom, now)
                     batch.append((raw, row))
-                    if since is not None:
-                        tail_since[row["id"]] = since
+                    pid = str(row["project_id"])
+                    if incremental and pid in cursors:
+                        # The bound the search used for the issue's project: everything
+                        # before it is loaded, so a tail older than it proves no new history.
+                        tail_since[row["id"]] = lower_bound(pid)  # type: ignore[assignment]
                     if row["updated_ms"] is not None:
-                        top = row["updated_ms"] if top is None else max(top, row["updated_ms"])
+                        tops[pid] = max(tops.get(pid, row["updated_ms"]), row["updated_ms"])
                     if len(batch) == cfg.CHANGELOG_BATCH:
                         # Exactly one bulkfetch call's worth: a larger batch costs a 2nd call.
                         yield batch
                         batch = []
-            if top is not None:
-                new_cursors[pid] = top
+            for pid, top in tops.items():
+                new_cursors[pid] = max(top, cursors.get(pid, top))
         if batch:
             yield batch
 
@@ -953,13 +1031,18 @@ def issues(ctx: _Context) -> Iterator[Any]:
     search_workers = ctx.workers - 1 - changelog_workers
     with _pool(search_workers) as search_pool, _pool(changelog_workers) as changelog_pool:
         thunks = (
-            (lambda b=b: (b, _fetch_histories(ctx, b, tail_since)))
+            (lambda b=b: (b, _fetch_histories(ctx, b, tail_since, (threads, new_threads))))
             for b in history_batches(search_pool)
         )
         for batch, by_issue in _ahead(changelog_pool, thunks, 2):
             yield from _history_tables(batch, by_issue, custom, meta)
     # Only now: a failure above leaves every cursor where the last complete load put it.
     cursors.update(new_cursors)
+    for issue_id, ids in new_threads.items():
+        if ids is None:
+            threads.pop(issue_id, None)
+        else:
+            threads[issue_id] = ids
 
 
 @dlt.resource(

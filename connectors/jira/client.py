@@ -370,6 +370,15 @@ class JiraClient:
             if not comments or len(out) >= int(page.get("total") or 0):
                 return out
 
+    def comments_by_ids(self, ids: list[int]) -> list[dict[str, Any]]:
+        """The comments of ``ids`` that still exist (Cloud ``comment/list``, 1000 ids a call)."""
+        out: list[dict[str, Any]] = []
+        for i in range(0, len(ids), cfg.COMMENT_LIST_BATCH):
+            batch = ids[i : i + cfg.COMMENT_LIST_BATCH]
+            page = self.post_json(self.path(cfg.COMMENTS_BY_IDS), {"ids": batch})
+            out.extend(page.get("values") or [])
+        return out
+
     def worklog_changes(
         self, kind: str, since_ms: int
     ) -> Iterator[tuple[list[dict[str, Any]], int]]:

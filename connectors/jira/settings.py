@@ -30,6 +30,7 @@ USERS_SEARCH_DC = "/rest/api/{v}/user/search"  # Data Center (needs username=)
 FIELD_CONTEXTS = "/rest/api/{v}/field/{field}/context"  # Cloud, paginated
 FIELD_OPTIONS = "/rest/api/{v}/field/{field}/context/{context}/option"  # Cloud, paginated
 ISSUE_COMMENTS = "/rest/api/{v}/issue/{issue}/comment"  # only when the embedded page is short
+COMMENTS_BY_IDS = "/rest/api/{v}/comment/list"  # Cloud: re-read known long threads in bulk
 BOARDS = "/rest/agile/1.0/board"
 BOARD_SPRINTS = "/rest/agile/1.0/board/{board}/sprint"
 
@@ -39,12 +40,14 @@ CENSUS_PAGE_SIZE = 5000  # search/jql with fields=id only
 DC_SEARCH_PAGE_SIZE = 1000  # jira.search.views.default.max default
 DC_CENSUS_PAGE_SIZE = 1000
 CHANGELOG_BATCH = 1000  # issue ids per changelog/bulkfetch call
+SEARCH_PROJECTS_PER_QUERY = 100  # projects per incremental search (keeps the JQL short)
 MAX_CONCURRENCY = 5  # Atlassian's advice for API-token clients: 3-5 requests in flight
 CHANGELOG_PAGE_SIZE = 10000  # histories per bulkfetch page
 WORKLOG_LIST_BATCH = 1000
 OFFSET_PAGE_SIZE = 50
 USERS_PAGE_SIZE = 1000
 COMMENT_PAGE_SIZE = 5000  # issue/{id}/comment maxResults cap
+COMMENT_LIST_BATCH = 1000  # comment ids per comment/list call
 OPTIONS_PAGE_SIZE = 100  # field/{id}/context/{ctx}/option cap
 
 # PMO roles a site's custom fields can play (``[sources.jira.field_roles]``, role -> name or id).

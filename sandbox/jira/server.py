@@ -173,16 +173,49 @@ def _tokenize(jql: str) -> list[str]:
     return tokens
 
 
-class Query:
-    """A parsed JQL subset: AND-ed clauses plus ORDER BY."""
+def _split_or(tokens: list[str]) -> list[list[str]]:
+    """``tokens`` split at the ORs outside parentheses."""
+    parts: list[list[str]] = [[]]
+    depth = 0
+    for token in tokens:
+        depth += token == "("
+        depth -= token == ")"
+        if depth == 0 and token.lower() == "or":
+            parts.append([])
+        else:
+            parts[-1].append(token)
+    if any(not part for part in parts):
+        raise JqlError("Error in the JQL Query: expecting a clause around 'or'.")
+    return parts
 
-    def __init__(self, jql: str, world: JiraWorld, zone: ZoneInfo) -> None:
+
+def _unwrap(tokens: list[str]) -> list[str]:
+    """``tokens`` without parentheses around all of them (``(a AND b)`` -> ``a AND b``)."""
+    while len(tokens) >= 2 and tokens[0] == "(" and tokens[-1] == ")":
+        depth = 0
+        for n, token in enumerate(tokens):
+            depth += token == "("
+            depth -= token == ")"
+            if depth == 0 and n < len(tokens) - 1:
+                return tokens  # "(a) AND (b)": the first group closes early
+        tokens = tokens[1:-1]
+    return tokens
+
+
+class Query:
+    """A parsed JQL subset: AND-ed clauses, OR-ed groups of them (``(a AND b) OR (c)``) plus
+    ORDER BY."""
+
+    def __init__(
+        self, jql: str, world: JiraWorld, zone: ZoneInfo, *, _tokens: list[str] | None = None
+    ) -> None:
         self.world = world
         self.zone = zone
         self.project_ids: set[int] | None = None
         self.predicates: list[Callable[[Issue], bool]] = []
         self.order: list[tuple[str, bool]] = []
-        tokens = _tokenize(jql)
+        self.branches: list[Query] = []
+        tokens = _tokenize(jql) if _tokens is None else _tokens
         lowered = [t.lower() for t in tokens]
         if "order" in lowered:
             at = lowered.index("order")
@@ -190,7 +223,11 @@ class Query:
                 raise JqlError("Error in the JQL Query: expecting 'by' after 'order'.")
             self._parse_order(tokens[at + 2 :])
             tokens = tokens[:at]
-        self._parse_clauses(tokens)
+        parts = _split_or(tokens)
+        if len(parts) > 1:
+            self.branches = [Query("", world, zone, _tokens=_unwrap(part)) for part in parts]
+            return
+        self._parse_clauses(_unwrap(tokens))
         if not self.predicates and self.project_ids is None:
             raise JqlError(UNBOUNDED)
 
@@ -214,7 +251,7 @@ class Query:
                 i += 1
                 continue
             if tokens[i].lower() == "or":
-                raise JqlError("The sandbox JQL subset supports AND only.")
+                raise JqlError("The sandbox JQL subset supports OR only between groups.")
             name = tokens[i].lower()
             if i + 1 >= len(tokens):
                 raise JqlError(
@@ -300,8 +337,13 @@ class Query:
             "'yyyy/MM/dd HH:mm', 'yyyy-MM-dd HH:mm', 'yyyy/MM/dd', 'yyyy-MM-dd', or a period format."
         )
 
-    def run(self, visible: Callable[[Issue], bool]) -> list[int]:
+    def _matches(self, visible: Callable[[Issue], bool]) -> list[Issue]:
         world = self.world
+        if self.branches:
+            found: dict[int, Issue] = {}
+            for branch in self.branches:
+                found.update((i.id, i) for i in branch._matches(visible))
+            return list(found.values())
         project_ids = (
             self.project_ids if self.project_ids is not None else world.issues_by_project.keys()
         )
@@ -309,7 +351,10 @@ class Query:
             world.issues_by_project.get(pid, ()) for pid in project_ids
         )
         issues = [world.issues[i] for i in ids]
-        issues = [i for i in issues if all(p(i) for p in self.predicates) and visible(i)]
+        return [i for i in issues if all(p(i) for p in self.predicates) and visible(i)]
+
+    def run(self, visible: Callable[[Issue], bool]) -> list[int]:
+        issues = self._matches(visible)
         for name, desc in reversed(self.order or [("id", False)]):
             key: Callable[[Issue], Any]
             if name == "updated":

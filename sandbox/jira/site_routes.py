@@ -4,7 +4,7 @@ A mixin of :class:`~sandbox.jira.server.JiraSandbox`, kept apart from the core r
 metadata with schemas (``/field``), field contexts and their options (Cloud
 ``/field/{id}/context`` and ``/field/{id}/context/{ctx}/option``), issue link types, paginated
 comments (``/issue/{id}/comment``, ADF bodies on v3, plain text on v2/DC) and the custom field,
-``issuelinks`` and ``comment`` values on issues.
+``issuelinks`` and ``comment`` values on issues; Cloud's comments by id (``/comment/list``).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ NOT_FOUND_ISSUE = "Issue does not exist or you do not have permission to see it.
 NO_FIELD = "The custom field was not found."
 NO_OPTIONS = "The custom field doesn't support options."
 EMBEDDED_COMMENTS = 20  # search results carry a page of comments, like worklogs
+MAX_COMMENT_IDS = 1000  # comment/list: ids per request
 
 Route = tuple[str, str, Callable[[SandboxRequest], SandboxResponse], bool]
 
@@ -53,6 +54,7 @@ class SiteRoutes:
                     self._field_options,
                     True,
                 ),
+                ("POST", f"{api}/comment/list", self._comments_by_ids, True),
             ]
         return routes
 
@@ -218,3 +220,29 @@ class SiteRoutes:
             "value": option.value,
             "id": str(option.id),
         }
+
+    def _comments_by_ids(self, request: SandboxRequest) -> SandboxResponse:
+        """Cloud ``POST comment/list``: the comments of ``ids`` still there, one page of them."""
+        ids = (request.json() or {}).get("ids") or []
+        if len(ids) > MAX_COMMENT_IDS:
+            return json_response(
+                {
+                    "errorMessages": [
+                        f"The number of comment ids must be at most {MAX_COMMENT_IDS}."
+                    ]
+                },
+                400,
+            )
+        comments = self.site.comments if self.site else {}
+        found = [comments[int(i)] for i in ids if int(i) in comments]
+        found = [c for c in found if c.issue_id in self.world.issues]
+        version = request.params["v"]
+        return json_response(
+            {
+                "startAt": 0,
+                "maxResults": MAX_COMMENT_IDS,
+                "total": len(found),
+                "isLast": True,
+                "values": [self._comment_json(c, version) for c in found],
+            }
+        )

@@ -679,7 +679,7 @@ def _plant_schedule_faults(plans: list[MsProjectPlan], as_of: date) -> MsProject
     """Re-plan the last work packages of one open plan into next month and break its logic.
 
     The chosen plan (the open plan with most tasks) gets its last six work packages (by finish)
-    moved to start on the first working day of the month after ``as_of``, in parallel, all on
+    moved to start on the first Monday (working day) of the month after ``as_of``, in parallel, all on
     the plan's first resource at 50 %: that person is planned three full days a day next month
     (CAP-01). Then, among those open tasks: links removed (DCMA-01 missing logic), a
     must-start-on constraint (DCMA-05) and a one-day lead (DCMA-02).
@@ -696,7 +696,10 @@ def _plant_schedule_faults(plans: list[MsProjectPlan], as_of: date) -> MsProject
         return None
     n = 6
     moved = sorted(leaves, key=lambda t: (t.finish, t.uid))[-n:]
-    first = next_workday((as_of.replace(day=1) + timedelta(days=32)).replace(day=1))
+    # The first Monday of next month: "who is over-allocated next month?" reads the weeks that
+    # start in it, and a month starting mid-week would put the planted days in the week before.
+    first = (as_of.replace(day=1) + timedelta(days=32)).replace(day=1)
+    first = next_workday(first + timedelta(days=(7 - first.weekday()) % 7))
     person = plan.resources[0]
     moved_uids = {t.uid for t in moved}
     for task in moved:

@@ -133,13 +133,15 @@ def test_incremental_after_standard_tick_costs_and_equals_full(
     for name in _CURRENT:
         assert _table(inc, name, live) == _table(fresh, name, live), name
 
-    # What the incremental refetches: every resurfaced issue (one search page per project).
+    # What the incremental refetches: every resurfaced issue (one search page for all projects).
     # Worklog changes bump ``updated``, so most resurfaced issues only had worklogs change; the
     # search embeds their most recent histories, which prove no history is new, so their
     # changelog is neither bulk-fetched nor rewritten.
     bulk = "POST /rest/api/N/changelog/bulkfetch"
     search = "POST /rest/api/N/search/jql" if cloud else "POST /rest/api/N/search"
     assert inc_rows[search] >= len(resurfaced)  # plus the overlap window's re-reads
+    search_path = "/rest/api/3/search/jql" if cloud else "/rest/api/2/search"
+    assert inc_counts[f"POST {search_path}"] == 1
     assert len(resurfaced) > 3 * edited_or_created  # worklog-only issues dominate
     with_new_history = {
         i.id
@@ -176,11 +178,13 @@ def test_incremental_after_standard_tick_costs_and_equals_full(
         f"{ratio_rows:.1%}; resurfaced {len(resurfaced)} issues ({edited_or_created} edited or "
         f"created), {len(rewritten)} with changelog and field history rewritten",
     )
-    # Regression bounds on today's figures (Cloud XS: requests 16/54 = 30 %, the site-wide lists
-    # and one search page per project, as the per-project/board/field listings wait for
-    # dimension_refresh_hours; 41/54 before; rows 6.8 %, mostly the embedded history tails,
-    # counted as rows). The goal of issue 17 is <= 5 % at scale.
-    assert ratio_rows < 0.10
-    assert ratio_requests < 0.40
+    # Regression bounds on today's figures (Cloud XS: requests 12/54 = 22 %: the site-wide lists,
+    # one search page for all projects and one comment/list call for the long threads read
+    # before, as the per-project/board/field listings wait for dimension_refresh_hours; 16/54
+    # with a search per project and a request per long thread, 41/54 before that; rows 6.6 %,
+    # mostly the embedded history tails, counted as rows). Issue 17's goal is <= 5 % at tier S
+    # (benchmarks/results/2026-11-30-S-jira-incremental.md); XS has too few issues for it.
+    assert ratio_rows < 0.08
+    assert ratio_requests < (0.25 if cloud else 0.32)
     listings = ("/version", "/component", "/sprint", "/context", "/option", "/users/search")
     assert not [k for k, n in inc_counts.items() if n and k.endswith(listings)]

@@ -321,3 +321,34 @@ def test_faults_are_injected_deterministically(world, start_server):
     assert r.status_code == 200
     limited = [s.get(f"{sandbox.url}/rest/api/3/myself") for _ in range(2)][1]
     assert limited.headers["Retry-After"] == "2" and limited.headers["X-RateLimit-Remaining"] == "0"
+
+
+def test_jql_or_groups_and_comments_by_ids(world, start_server):
+    sandbox = start_server(world)
+    s = _session(sandbox)
+    a, b = world.projects[0], world.projects[1]
+    newest = {
+        p.id: max(world.issues[i].updated_ms for i in world.issues_by_project[p.id]) for p in (a, b)
+    }
+    jql = (
+        f"(project = {a.id} AND updated >= {newest[a.id]}) OR "
+        f"(project in ({b.id}) AND updated >= {newest[b.id] - 1}) ORDER BY updated ASC"
+    )
+    body = s.post(
+        f"{sandbox.url}/rest/api/3/search/jql", json={"jql": jql, "fields": ["project"]}
+    ).json()
+    expected = {
+        i
+        for p in (a, b)
+        for i in world.issues_by_project[p.id]
+        if world.issues[i].updated_ms >= newest[p.id] - (p is b)
+    }
+    assert {int(i["id"]) for i in body["issues"]} == expected and len(expected) >= 2
+    bad = s.post(f"{sandbox.url}/rest/api/3/search/jql", json={"jql": f"project = {a.id} OR"})
+    assert bad.status_code == 400
+
+    ids = sorted(world.site.comments)[:3] + [999_999_999]  # one that does not exist
+    page = s.post(f"{sandbox.url}/rest/api/3/comment/list", json={"ids": ids}).json()
+    assert [int(c["id"]) for c in page["values"]] == ids[:3] and page["isLast"]
+    too_many = s.post(f"{sandbox.url}/rest/api/3/comment/list", json={"ids": list(range(1001))})
+    assert too_many.status_code == 400
