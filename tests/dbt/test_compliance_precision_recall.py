@@ -13,8 +13,6 @@ from typing import Any
 import pytest
 from pmo_dbt_helpers import OWN_TESTS, DbtRun, LoadedWorld, base_env, duckdb_rows, load_all
 
-pytestmark = pytest.mark.slow
-
 SEEDS = Path(__file__).resolve().parents[2] / "dbt_project" / "seeds"
 COMPLIANCE_RULES = {
     row["rule_id"]
@@ -84,5 +82,6 @@ def test_every_rule_is_exact_at_tier_xs(duckdb_build) -> None:
     _assert_exact(precision_recall(world))
 
 
+@pytest.mark.slow  # a tier-S world: minutes of loading and dbt
 def test_every_rule_is_exact_at_tier_s(s_build: LoadedWorld) -> None:
     _assert_exact(precision_recall(s_build))

@@ -14,7 +14,6 @@ from datetime import date
 import pytest
 from pmo_dbt_helpers import duckdb_rows, postgres_rows
 
-pytestmark = pytest.mark.slow
 
 GV06 = "select source_system, entity_key from compliance.fct_dq_exceptions where rule_id = 'GV-06'"
 
@@ -91,6 +90,7 @@ def test_capacity_plan_spreads_all_remaining_work(duckdb_build) -> None:
     assert remaining and abs(float(in_mart) - float(remaining)) <= 0.005 * rows
 
 
+@pytest.mark.slow  # builds the world on PostgreSQL too
 def test_same_results_on_postgres(duckdb_build, postgres_build) -> None:
     duck_world, _ = duckdb_build
     pg_world, _ = postgres_build
