@@ -14,7 +14,6 @@ from datetime import date
 import pytest
 from pmo_dbt_helpers import duckdb_rows, postgres_rows
 
-
 GV06 = "select source_system, entity_key from compliance.fct_dq_exceptions where rule_id = 'GV-06'"
 
 
