@@ -326,7 +326,9 @@ def generate_portfolio(tier: str = "S", seed: int = 42, now: datetime = DEFAULT_
                 std_hours_per_day=Decimal("8.0"),
                 fte=Decimal("1.0") if rng.random() < 0.9 else Decimal("0.5"),
                 is_active=rng.random() > 0.03,
-                uses_jira=rng.random() < 0.7,
+                # 40 % log time in finance timesheets: enough people to book the labour of the
+                # projects that do not use Jira.
+                uses_jira=rng.random() < 0.6,
                 jira_account_id=_jira_account_id(rng),
                 entra_object_id=_stable_uuid(rng),
                 msproject_resource_name=f"{first} {last}",
@@ -375,7 +377,9 @@ def generate_portfolio(tier: str = "S", seed: int = 42, now: datetime = DEFAULT_
                 if slip >= 30
                 else as_of + timedelta(days=20 + (as_of - finish).days % 240)
             )
-        overrun = rng.choice((0.8, 0.9, 0.95, 1.0, 1.0, 1.05, 1.15, 1.3))
+        # Mostly within 10 % of plan, one in eight a clear overrun (cost Red where the budget was
+        # not re-baselined).
+        overrun = rng.choice((0.9, 0.95, 0.97, 1.0, 1.0, 1.03, 1.08, 1.25))
         tools_roll = rng.random()
         if tools_roll < 0.5:
             tools: tuple[str, ...] = ("jira",)
@@ -498,6 +502,32 @@ def _budget_total(size: TierSize, start: date, finish: date, spread: float) -> D
     years = max(0.25, (finish - start).days / 365)
     total = labour_per_year * years / (1 - _EXTERNAL_SHARE) * spread
     return (Decimal(str(total)) / 1000).quantize(Decimal(1)) * 1000
+
+
+# Share of a Jira project's labour booked as Jira worklogs; the rest comes from finance timesheets
+# of team members who do not use Jira. Projects without Jira book all their labour in timesheets.
+JIRA_LABOUR_SHARE = 0.8
+
+
+def planned_progress(project: Project, as_of: date) -> float:
+    """Share of the approved schedule elapsed by ``as_of`` (1.0 once closed)."""
+    if project.status == "closed":
+        return 1.0
+    span = max(1, (project.finish_date - project.start_date).days)
+    return min(1.0, max(0.0, (as_of - project.start_date).days / span))
+
+
+def labour_cost_to_date(project: Project, as_of: date) -> Decimal:
+    """The labour cost, in the reporting currency, the sandbox books on ``project`` by ``as_of``:
+    the labour share of its budget, as far as the schedule has gone, times its cost overrun. Jira
+    worklogs and finance timesheets are generated up to this figure, so actual cost follows the
+    plan (issue 10: a credible portfolio; time booked at random made CPIs of 0.5 to 5)."""
+    from sandbox.finance.files import EXTERNAL_SHARE, FX_BASE
+
+    rate = FX_BASE.get(project.currency, Decimal(1))
+    labour = project.budget_total * rate * (1 - EXTERNAL_SHARE)
+    share = planned_progress(project, as_of) * project.cost_overrun_factor
+    return (labour * Decimal(str(share))).quantize(Decimal(1))
 
 
 def _plant_watermelons(active: list[Project], as_of: date, manifest: Manifest) -> None:

@@ -33,7 +33,13 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 from sandbox.finance.payments import project_funding_type, vendor_terms, write_payment_files
-from sandbox.portfolio import Manifest, Portfolio, Project
+from sandbox.portfolio import (
+    JIRA_LABOUR_SHARE,
+    Manifest,
+    Portfolio,
+    Project,
+    labour_cost_to_date,
+)
 
 _TERMS_HEADER = ["payment_terms_days", "discount_pct", "discount_days"]
 
@@ -744,6 +750,7 @@ class _Writer:
             for pid in pr.team:
                 team_of[pid].append(pr)
         day_hours: dict[tuple[str, date], Decimal] = defaultdict(Decimal)
+        # The tier's timesheet volume sets how many faults are planted.
         target = max(50, int(self.p.size.worklog_rows * 0.3))
         seq = 0
 
@@ -785,30 +792,47 @@ class _Writer:
             end = min(self.as_of, pr.closed_date or self.as_of)
             if person.employment_type == "contractor" and person.contract_end_date:
                 end = min(end, person.contract_end_date)
-            start = max(pr.start_date, self.as_of - timedelta(days=180))
+            start = pr.start_date
             return (start, end) if start <= end else None
 
-        attempts = 0
-        while seq < target and attempts < target * 5:
-            attempts += 1
-            person = rng.choice(people)
-            projects = team_of.get(person.person_id) or self.p.projects
-            pr = rng.choice(projects)
-            span = window(person, pr)
-            if span is None:
-                continue
-            day = _weekday_between(rng, *span)
-            hours = Decimal(rng.choice((1, 2, 2.5, 3, 4, 4, 6, 8))).quantize(CENT)
-            if day_hours[(person.email, day)] + hours > 8:
-                continue
-            add(
-                person,
-                pr,
-                day,
-                hours,
-                approver_for(person, pr),
-                rng.choice(("", "", "dev", "meeting, review")),
-            )
+        # Each project's timesheets add up to its share of the labour its plan has consumed
+        # (portfolio.labour_cost_to_date; Jira projects book most of theirs in Jira), so actual
+        # cost follows the plan. Team members first; when their days are full, anyone who does
+        # not use Jira helps out. Projects take turns, so a shortage of free days is shared.
+        budgets: dict[str, Decimal] = {}
+        teams: dict[str, list] = {}
+        for pr in self.p.projects:
+            jira_share = Decimal(str(JIRA_LABOUR_SHARE)) if "jira" in pr.tools else Decimal(0)
+            budgets[pr.project_code] = labour_cost_to_date(pr, self.as_of) * (1 - jira_share)
+            teams[pr.project_code] = [
+                p for p in people if pr in team_of.get(p.person_id, ())
+            ] or people
+        misses: dict[str, int] = defaultdict(int)
+        pending = [pr for pr in self.p.projects if budgets[pr.project_code] > 0]
+        while pending:
+            for pr in pending:
+                code = pr.project_code
+                team = teams[code] if rng.random() < 0.8 and misses[code] < 20 else people
+                person = rng.choice(team)
+                span = window(person, pr)
+                day = _weekday_between(rng, *span) if span else None
+                hours = Decimal(rng.choice((1, 2, 2.5, 3, 4, 4, 6, 8))).quantize(CENT)
+                if day is None or day_hours[(person.email, day)] + hours > 8:
+                    misses[code] += 1
+                    continue
+                misses[code] = 0
+                add(
+                    person,
+                    pr,
+                    day,
+                    hours,
+                    approver_for(person, pr),
+                    rng.choice(("", "", "dev", "meeting, review")),
+                )
+                budgets[code] -= hours * person.cost_rate
+            pending = [
+                p for p in pending if budgets[p.project_code] > 0 and misses[p.project_code] < 100
+            ]
         n = max(2, target // 500)
 
         def free(person, day: date, hours: Decimal, step: int) -> date:
