@@ -367,8 +367,8 @@ def generate_portfolio(tier: str = "S", seed: int = 42, now: datetime = DEFAULT_
             if status == "closed"
             else rng.choice(("initiation", "planning", "delivery", "delivery", "delivery"))
         )
-        # Roughly a quarter late, a fifth over budget: a portfolio worth reporting on.
-        slip = rng.choice((0, 0, 0, 0, 5, 12, 30, 60)) if status != "closed" else 0
+        # One in eight open projects slips badly (schedule Red on purpose), a few a little.
+        slip = rng.choice((0, 0, 0, 0, 5, 5, 12, 45)) if status != "closed" else 0
         if status != "closed" and finish < as_of:
             # An open project is normally still within its approved schedule; only the planted
             # big slips (30, 60 days) are past their approved finish (schedule Red on purpose).
@@ -517,16 +517,23 @@ def planned_progress(project: Project, as_of: date) -> float:
     return min(1.0, max(0.0, (as_of - project.start_date).days / span))
 
 
+def expected_progress(project: Project, as_of: date) -> float:
+    """Share of the work done by ``as_of``: the elapsed share of the schedule, less for a project
+    whose schedule slips (a month's slip runs 30 % behind). Jira issues finish, and labour and
+    vendor invoices are booked, at this pace."""
+    return planned_progress(project, as_of) * (1 - min(0.3, project.schedule_slip_days / 100))
+
+
 def labour_cost_to_date(project: Project, as_of: date) -> Decimal:
     """The labour cost, in the reporting currency, the sandbox books on ``project`` by ``as_of``:
-    the labour share of its budget, as far as the schedule has gone, times its cost overrun. Jira
+    the labour share of its budget, as far as the work has gone, times its cost overrun. Jira
     worklogs and finance timesheets are generated up to this figure, so actual cost follows the
     plan (issue 10: a credible portfolio; time booked at random made CPIs of 0.5 to 5)."""
     from sandbox.finance.files import EXTERNAL_SHARE, FX_BASE
 
     rate = FX_BASE.get(project.currency, Decimal(1))
     labour = project.budget_total * rate * (1 - EXTERNAL_SHARE)
-    share = planned_progress(project, as_of) * project.cost_overrun_factor
+    share = expected_progress(project, as_of) * project.cost_overrun_factor
     return (labour * Decimal(str(share))).quantize(Decimal(1))
 
 

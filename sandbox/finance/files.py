@@ -38,6 +38,7 @@ from sandbox.portfolio import (
     Manifest,
     Portfolio,
     Project,
+    expected_progress,
     labour_cost_to_date,
 )
 
@@ -112,6 +113,17 @@ def _months(start: date, end: date, limit: int) -> list[str]:
     return periods
 
 
+def _days_per_month(start: date, end: date, periods: list[str]) -> dict[str, int]:
+    """Calendar days of ``start``..``end`` in each ``YYYY-MM`` period (at least one each)."""
+    days: dict[str, int] = {}
+    for period in periods:
+        first = date(int(period[:4]), int(period[5:]), 1)
+        following = date(first.year + first.month // 12, first.month % 12 + 1, 1)
+        overlap = (min(end + timedelta(days=1), following) - max(start, first)).days
+        days[period] = max(1, overlap)
+    return days
+
+
 def _weekday_between(rng: random.Random, start: date, end: date) -> date:
     for _ in range(20):
         day = start + timedelta(days=rng.randint(0, max(0, (end - start).days)))
@@ -126,10 +138,10 @@ EXTERNAL_SHARE = Decimal("0.35")
 
 def _invoiceable_share(pr: Project, as_of: date) -> Decimal:
     """How much of a PO line may be invoiced by ``as_of``: vendors bill as the work goes, so the
-    project's elapsed share of its schedule times its cost overrun, at most 95 %."""
-    span = max(1, (pr.finish_date - pr.start_date).days)
-    elapsed = min(1.0, max(0.05, (as_of - pr.start_date).days / span))
-    return Decimal(str(round(min(0.95, elapsed * pr.cost_overrun_factor), 4)))
+    project's share of the work done (portfolio.expected_progress) times its cost overrun, at
+    most 95 %."""
+    done = max(0.05, expected_progress(pr, as_of))
+    return Decimal(str(round(min(0.95, done * pr.cost_overrun_factor), 4)))
 
 
 def write_finance_files(portfolio: Portfolio, directory: str | Path) -> list[Path]:
@@ -324,8 +336,12 @@ class _Writer:
             n_types = max(1, min(len(COST_TYPES), per_project // len(periods)))
             types = COST_TYPES[:n_types]
             cells = [(period, ct) for period in periods for ct in types]
-            share = (pr.budget_total / len(cells)).quantize(CENT)
+            # Each month gets the share of the plan's days that fall in it: a full month's budget
+            # in a month the project starts on the 25th put planned value ahead of any work.
+            days = _days_per_month(pr.start_date, pr.finish_date, periods)
+            total_days = Decimal(sum(days.values()) or 1)
             for period, cost_type in cells:
+                share = pr.budget_total * days[period] / total_days / len(types)
                 original = (share * Decimal(self.rng.uniform(0.8, 1.2))).quantize(CENT)
                 revised = (original * Decimal(pr.cost_overrun_factor)).quantize(CENT)
                 if pr.has_baseline:

@@ -26,6 +26,7 @@ from sandbox.portfolio import (
     PlantedFault,
     Portfolio,
     Project,
+    expected_progress,
     labour_cost_to_date,
 )
 
@@ -722,12 +723,8 @@ def _schedule_share(world: JiraWorld, project: JiraProject, created_ms: int) -> 
     )
     if finance is None:
         return min(1.0, (now - created_ms) / (400 * DAY_MS))
-    start = to_ms(datetime.combine(finance.start_date, datetime.min.time(), UTC))
-    end = to_ms(datetime.combine(finance.finish_date, datetime.min.time(), UTC))
-    elapsed = min(1.0, max(0.0, (now - start) / max(DAY_MS, end - start)))
     # Issues created late in the project dilute the done share: 1.1 keeps on-plan projects on plan.
-    pace = 1.1 - min(0.3, finance.schedule_slip_days / 100)
-    return min(1.0, elapsed * pace)
+    return min(1.0, 1.1 * expected_progress(finance, ms_to_datetime(now).date()))
 
 
 def _walk(

@@ -1,0 +1,42 @@
+"""The demo portfolio reads like a real one (issue 10): most projects Green or Amber, a minority
+Red, Grey only where an input is honestly missing. The sandbox generators make progress and cost
+follow the plan; the marts are checked against textbook cases elsewhere, so a skewed distribution
+here means the generated world, not the formulas, went wrong."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+from pmo_dbt_helpers import LoadedWorld, duckdb_rows
+
+pytestmark = pytest.mark.slow
+
+
+def _health(world: LoadedWorld) -> list[tuple[str, str, str | None]]:
+    return duckdb_rows(
+        world.duckdb_path,
+        "select project_code, computed_rag, rag_unknown_reason from marts.mart_portfolio_health",
+    )
+
+
+def _assert_credible(rows: list[tuple[str, str, str | None]], red_share: float) -> None:
+    counts = Counter(rag for _, rag, _ in rows)
+    total = len(rows)
+    assert total > 0
+    detail = f"{dict(counts)} of {total}"
+    assert counts["Green"] + counts["Amber"] >= 0.65 * total, detail
+    assert counts["Red"] <= red_share * total, detail
+    assert counts["Red"] >= 1, "planted late projects must show Red: " + detail
+    # Grey says what is missing; it never stands in for a computable status.
+    assert all(reason for _, rag, reason in rows if rag == "Grey"), detail
+
+
+def test_demo_world_rag_distribution_at_tier_s(s_build: LoadedWorld) -> None:
+    _assert_credible(_health(s_build), red_share=0.22)
+
+
+def test_rag_distribution_at_tier_xs(duckdb_build) -> None:
+    world, _ = duckdb_build
+    # Eight projects: one planted late project is already an eighth of the portfolio.
+    _assert_credible(_health(world), red_share=0.3)
