@@ -326,9 +326,7 @@ def generate_portfolio(tier: str = "S", seed: int = 42, now: datetime = DEFAULT_
                 std_hours_per_day=Decimal("8.0"),
                 fte=Decimal("1.0") if rng.random() < 0.9 else Decimal("0.5"),
                 is_active=rng.random() > 0.03,
-                # 40 % log time in finance timesheets: enough people to book the labour of the
-                # projects that do not use Jira.
-                uses_jira=rng.random() < 0.6,
+                uses_jira=rng.random() < 0.7,
                 jira_account_id=_jira_account_id(rng),
                 entra_object_id=_stable_uuid(rng),
                 msproject_resource_name=f"{first} {last}",

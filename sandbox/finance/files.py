@@ -814,21 +814,26 @@ class _Writer:
         # Each project's timesheets add up to its share of the labour its plan has consumed
         # (portfolio.labour_cost_to_date; Jira projects book most of theirs in Jira), so actual
         # cost follows the plan. Team members first; when their days are full, anyone who does
-        # not use Jira helps out. Projects take turns, so a shortage of free days is shared.
+        # not use Jira helps out. On projects without Jira everyone books here, Jira users too
+        # (a different project from their Jira time, so no TS-12 double booking arises).
+        # Projects take turns, so a shortage of free days is shared.
+        everyone = [p for p in self.p.people if p.is_active]
         budgets: dict[str, Decimal] = {}
         teams: dict[str, list] = {}
+        pools: dict[str, list] = {}
         for pr in self.p.projects:
-            jira_share = Decimal(str(JIRA_LABOUR_SHARE)) if "jira" in pr.tools else Decimal(0)
+            uses_jira = "jira" in pr.tools
+            jira_share = Decimal(str(JIRA_LABOUR_SHARE)) if uses_jira else Decimal(0)
             budgets[pr.project_code] = labour_cost_to_date(pr, self.as_of) * (1 - jira_share)
-            teams[pr.project_code] = [
-                p for p in people if pr in team_of.get(p.person_id, ())
-            ] or people
+            pool = people if uses_jira else everyone
+            pools[pr.project_code] = pool
+            teams[pr.project_code] = [p for p in pool if pr in team_of.get(p.person_id, ())] or pool
         misses: dict[str, int] = defaultdict(int)
         pending = [pr for pr in self.p.projects if budgets[pr.project_code] > 0]
         while pending:
             for pr in pending:
                 code = pr.project_code
-                team = teams[code] if rng.random() < 0.8 and misses[code] < 20 else people
+                team = teams[code] if rng.random() < 0.8 and misses[code] < 20 else pools[code]
                 person = rng.choice(team)
                 span = window(person, pr)
                 day = _weekday_between(rng, *span) if span else None
