@@ -397,7 +397,9 @@ class _Writer:
         po_no = 0
         while len(lines) < n_lines:
             po_no += 1
-            pr = self.rng.choice(self.p.projects)
+            # Projects take turns: a random draw gave one project three times another's orders,
+            # so its invoices (actual cost) had nothing to do with its budget.
+            pr = self.p.projects[(po_no - 1) % len(self.p.projects)]
             vendor = self.rng.choice(vendors)
             start, end = self._chargeable_window(pr)
             po_date = _weekday_between(self.rng, start, max(start, end - timedelta(days=20)))
