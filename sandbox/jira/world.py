@@ -984,6 +984,8 @@ def generate_jira(portfolio: Portfolio) -> JiraWorld:
         next_worklog_id=10000,
     )
     project_start: dict[int, int] = {}
+    open_jira = [p for p in portfolio.projects if "jira" in p.tools and p.status != "closed"]
+    most_slipping = max(open_jira, key=lambda p: p.schedule_slip_days, default=None)
     for proj, jproj in zip(
         [p for p in portfolio.projects if "jira" in p.tools] + [None], projects, strict=True
     ):
@@ -1021,14 +1023,25 @@ def generate_jira(portfolio: Portfolio) -> JiraWorld:
                 t = sprint_end
                 n += 1
         # A version past its release date stays unreleased (GV-04, schedule days late) only on
-        # projects whose schedule slips by a month or more, or for the ten days a release may lag
-        # (schedule Amber): overdue versions on every fifth release made most projects Red.
-        may_overrun = proj is None or proj.schedule_slip_days >= 30
+        # projects whose schedule slips by a month or more (and the most slipping one, so every
+        # world has some), or for the ten days a release may lag (schedule Amber): overdue
+        # versions on every fifth release made most projects Red.
+        may_overrun = proj is None or proj.schedule_slip_days >= 30 or proj is most_slipping
         for v in range(rng.randrange(2, 6)):
             release = ms_to_datetime(start + (v + 1) * rng.randrange(30, 120) * DAY_MS).date()
             lag = (portfolio.as_of - release).days
-            released = release < portfolio.as_of and (
-                jproj.closed_ms is not None or rng.random() < 0.8 or not (may_overrun or lag <= 10)
+            past = release < portfolio.as_of
+            draw = rng.random() if past and jproj.closed_ms is None else 1.0
+            # The most slipping project keeps its first past release open, whatever the draw.
+            forced = (
+                past
+                and proj is most_slipping
+                and all(v.released for v in versions if v.project_id == jproj.id)
+            )
+            released = past and (
+                jproj.closed_ms is not None
+                or (draw < 0.8 and not forced)
+                or not (may_overrun or lag <= 10)
             )
             versions.append(
                 Version(
