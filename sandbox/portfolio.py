@@ -365,8 +365,8 @@ def generate_portfolio(tier: str = "S", seed: int = 42, now: datetime = DEFAULT_
             if status == "closed"
             else rng.choice(("initiation", "planning", "delivery", "delivery", "delivery"))
         )
-        # Roughly a quarter late, a fifth over budget: a portfolio worth reporting on.
-        slip = rng.choice((0, 0, 0, 0, 5, 12, 30, 60)) if status != "closed" else 0
+        # One in eight open projects slips badly (schedule Red on purpose), a few a little.
+        slip = rng.choice((0, 0, 0, 0, 5, 5, 12, 45)) if status != "closed" else 0
         if status != "closed" and finish < as_of:
             # An open project is normally still within its approved schedule; only the planted
             # big slips (30, 60 days) are past their approved finish (schedule Red on purpose).
@@ -375,7 +375,9 @@ def generate_portfolio(tier: str = "S", seed: int = 42, now: datetime = DEFAULT_
                 if slip >= 30
                 else as_of + timedelta(days=20 + (as_of - finish).days % 240)
             )
-        overrun = rng.choice((0.8, 0.9, 0.95, 1.0, 1.0, 1.05, 1.15, 1.3))
+        # Mostly within 10 % of plan, one in eight a clear overrun (cost Red where the budget was
+        # not re-baselined).
+        overrun = rng.choice((0.9, 0.95, 0.97, 1.0, 1.0, 1.03, 1.08, 1.25))
         tools_roll = rng.random()
         if tools_roll < 0.5:
             tools: tuple[str, ...] = ("jira",)
@@ -498,6 +500,39 @@ def _budget_total(size: TierSize, start: date, finish: date, spread: float) -> D
     years = max(0.25, (finish - start).days / 365)
     total = labour_per_year * years / (1 - _EXTERNAL_SHARE) * spread
     return (Decimal(str(total)) / 1000).quantize(Decimal(1)) * 1000
+
+
+# Share of a Jira project's labour booked as Jira worklogs; the rest comes from finance timesheets
+# of team members who do not use Jira. Projects without Jira book all their labour in timesheets.
+JIRA_LABOUR_SHARE = 0.8
+
+
+def planned_progress(project: Project, as_of: date) -> float:
+    """Share of the approved schedule elapsed by ``as_of`` (1.0 once closed)."""
+    if project.status == "closed":
+        return 1.0
+    span = max(1, (project.finish_date - project.start_date).days)
+    return min(1.0, max(0.0, (as_of - project.start_date).days / span))
+
+
+def expected_progress(project: Project, as_of: date) -> float:
+    """Share of the work done by ``as_of``: the elapsed share of the schedule, less for a project
+    whose schedule slips (a month's slip runs 30 % behind). Jira issues finish, and labour and
+    vendor invoices are booked, at this pace."""
+    return planned_progress(project, as_of) * (1 - min(0.3, project.schedule_slip_days / 100))
+
+
+def labour_cost_to_date(project: Project, as_of: date) -> Decimal:
+    """The labour cost, in the reporting currency, the sandbox books on ``project`` by ``as_of``:
+    the labour share of its budget, as far as the work has gone, times its cost overrun. Jira
+    worklogs and finance timesheets are generated up to this figure, so actual cost follows the
+    plan (issue 10: a credible portfolio; time booked at random made CPIs of 0.5 to 5)."""
+    from sandbox.finance.files import EXTERNAL_SHARE, FX_BASE
+
+    rate = FX_BASE.get(project.currency, Decimal(1))
+    labour = project.budget_total * rate * (1 - EXTERNAL_SHARE)
+    share = expected_progress(project, as_of) * project.cost_overrun_factor
+    return (labour * Decimal(str(share))).quantize(Decimal(1))
 
 
 def _plant_watermelons(active: list[Project], as_of: date, manifest: Manifest) -> None:

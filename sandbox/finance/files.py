@@ -33,7 +33,14 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 from sandbox.finance.payments import project_funding_type, vendor_terms, write_payment_files
-from sandbox.portfolio import Manifest, Portfolio, Project
+from sandbox.portfolio import (
+    JIRA_LABOUR_SHARE,
+    Manifest,
+    Portfolio,
+    Project,
+    expected_progress,
+    labour_cost_to_date,
+)
 
 _TERMS_HEADER = ["payment_terms_days", "discount_pct", "discount_days"]
 
@@ -106,6 +113,17 @@ def _months(start: date, end: date, limit: int) -> list[str]:
     return periods
 
 
+def _days_per_month(start: date, end: date, periods: list[str]) -> dict[str, int]:
+    """Calendar days of ``start``..``end`` in each ``YYYY-MM`` period (at least one each)."""
+    days: dict[str, int] = {}
+    for period in periods:
+        first = date(int(period[:4]), int(period[5:]), 1)
+        following = date(first.year + first.month // 12, first.month % 12 + 1, 1)
+        overlap = (min(end + timedelta(days=1), following) - max(start, first)).days
+        days[period] = max(1, overlap)
+    return days
+
+
 def _weekday_between(rng: random.Random, start: date, end: date) -> date:
     for _ in range(20):
         day = start + timedelta(days=rng.randint(0, max(0, (end - start).days)))
@@ -120,10 +138,10 @@ EXTERNAL_SHARE = Decimal("0.35")
 
 def _invoiceable_share(pr: Project, as_of: date) -> Decimal:
     """How much of a PO line may be invoiced by ``as_of``: vendors bill as the work goes, so the
-    project's elapsed share of its schedule times its cost overrun, at most 95 %."""
-    span = max(1, (pr.finish_date - pr.start_date).days)
-    elapsed = min(1.0, max(0.05, (as_of - pr.start_date).days / span))
-    return Decimal(str(round(min(0.95, elapsed * pr.cost_overrun_factor), 4)))
+    project's share of the work done (portfolio.expected_progress) times its cost overrun, at
+    most 95 %."""
+    done = max(0.05, expected_progress(pr, as_of))
+    return Decimal(str(round(min(0.95, done * pr.cost_overrun_factor), 4)))
 
 
 def write_finance_files(portfolio: Portfolio, directory: str | Path) -> list[Path]:
@@ -318,9 +336,14 @@ class _Writer:
             n_types = max(1, min(len(COST_TYPES), per_project // len(periods)))
             types = COST_TYPES[:n_types]
             cells = [(period, ct) for period in periods for ct in types]
-            share = (pr.budget_total / len(cells)).quantize(CENT)
+            # Each month gets the share of the plan's days that fall in it: a full month's budget
+            # in a month the project starts on the 25th put planned value ahead of any work.
+            days = _days_per_month(pr.start_date, pr.finish_date, periods)
+            total_days = Decimal(sum(days.values()) or 1)
             for period, cost_type in cells:
-                original = (share * Decimal(self.rng.uniform(0.8, 1.2))).quantize(CENT)
+                share = pr.budget_total * days[period] / total_days / len(types)
+                # +-10 %: phasing noise that leaves the plan curve (PV) close to the work.
+                original = (share * Decimal(self.rng.uniform(0.9, 1.1))).quantize(CENT)
                 revised = (original * Decimal(pr.cost_overrun_factor)).quantize(CENT)
                 if pr.has_baseline:
                     sheet.append(
@@ -375,7 +398,9 @@ class _Writer:
         po_no = 0
         while len(lines) < n_lines:
             po_no += 1
-            pr = self.rng.choice(self.p.projects)
+            # Projects take turns: a random draw gave one project three times another's orders,
+            # so its invoices (actual cost) had nothing to do with its budget.
+            pr = self.p.projects[(po_no - 1) % len(self.p.projects)]
             vendor = self.rng.choice(vendors)
             start, end = self._chargeable_window(pr)
             po_date = _weekday_between(self.rng, start, max(start, end - timedelta(days=20)))
@@ -744,6 +769,7 @@ class _Writer:
             for pid in pr.team:
                 team_of[pid].append(pr)
         day_hours: dict[tuple[str, date], Decimal] = defaultdict(Decimal)
+        # The tier's timesheet volume sets how many faults are planted.
         target = max(50, int(self.p.size.worklog_rows * 0.3))
         seq = 0
 
@@ -785,30 +811,60 @@ class _Writer:
             end = min(self.as_of, pr.closed_date or self.as_of)
             if person.employment_type == "contractor" and person.contract_end_date:
                 end = min(end, person.contract_end_date)
-            start = max(pr.start_date, self.as_of - timedelta(days=180))
+            start = pr.start_date
             return (start, end) if start <= end else None
 
-        attempts = 0
-        while seq < target and attempts < target * 5:
-            attempts += 1
-            person = rng.choice(people)
-            projects = team_of.get(person.person_id) or self.p.projects
-            pr = rng.choice(projects)
-            span = window(person, pr)
-            if span is None:
-                continue
-            day = _weekday_between(rng, *span)
-            hours = Decimal(rng.choice((1, 2, 2.5, 3, 4, 4, 6, 8))).quantize(CENT)
-            if day_hours[(person.email, day)] + hours > 8:
-                continue
-            add(
-                person,
-                pr,
-                day,
-                hours,
-                approver_for(person, pr),
-                rng.choice(("", "", "dev", "meeting, review")),
-            )
+        # Each project's timesheets add up to its share of the labour its plan has consumed
+        # (portfolio.labour_cost_to_date; Jira projects book most of theirs in Jira), so actual
+        # cost follows the plan. Team members first; when their days are full, anyone who does
+        # not use Jira helps out. On projects without Jira everyone books here, Jira users too
+        # (a different project from their Jira time, so no TS-12 double booking arises).
+        # Projects take turns, so a shortage of free days is shared.
+        everyone = [p for p in self.p.people if p.is_active]
+        budgets: dict[str, Decimal] = {}
+        teams: dict[str, list] = {}
+        pools: dict[str, list] = {}
+        for pr in self.p.projects:
+            uses_jira = "jira" in pr.tools
+            jira_share = Decimal(str(JIRA_LABOUR_SHARE)) if uses_jira else Decimal(0)
+            budgets[pr.project_code] = labour_cost_to_date(pr, self.as_of) * (1 - jira_share)
+            pool = people if uses_jira else everyone
+            pools[pr.project_code] = pool
+            teams[pr.project_code] = [p for p in pool if pr in team_of.get(p.person_id, ())] or pool
+        # The planted TS-12 double bookings come later: their days keep room for them, so they
+        # push nobody over 8 h (Jira users now book here too, on projects without Jira).
+        reserved: dict[tuple[str, date], Decimal] = defaultdict(Decimal)
+        for overlap in self.p.labour_overlaps:
+            reserved[(self.p.person(overlap.person_id).email, overlap.work_date)] += overlap.hours
+        misses: dict[str, int] = defaultdict(int)
+        pending = [pr for pr in self.p.projects if budgets[pr.project_code] > 0]
+        while pending:
+            for pr in pending:
+                code = pr.project_code
+                team = teams[code] if rng.random() < 0.8 and misses[code] < 20 else pools[code]
+                person = rng.choice(team)
+                span = window(person, pr)
+                day = _weekday_between(rng, *span) if span else None
+                hours = Decimal(rng.choice((1, 2, 2.5, 3, 4, 4, 6, 8))).quantize(CENT)
+                if (
+                    day is None
+                    or day_hours[(person.email, day)] + reserved[(person.email, day)] + hours > 8
+                ):
+                    misses[code] += 1
+                    continue
+                misses[code] = 0
+                add(
+                    person,
+                    pr,
+                    day,
+                    hours,
+                    approver_for(person, pr),
+                    rng.choice(("", "", "dev", "meeting, review")),
+                )
+                budgets[code] -= hours * person.cost_rate
+            pending = [
+                p for p in pending if budgets[p.project_code] > 0 and misses[p.project_code] < 100
+            ]
         n = max(2, target // 500)
 
         def free(person, day: date, hours: Decimal, step: int) -> date:

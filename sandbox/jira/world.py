@@ -19,7 +19,16 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sandbox.jira.site import generate_site
-from sandbox.portfolio import Manifest, Person, PlantedFault, Portfolio, Project
+from sandbox.portfolio import (
+    JIRA_LABOUR_SHARE,
+    Manifest,
+    Person,
+    PlantedFault,
+    Portfolio,
+    Project,
+    expected_progress,
+    labour_cost_to_date,
+)
 
 DAY_MS = 86_400_000
 HOUR_MS = 3_600_000
@@ -714,12 +723,8 @@ def _schedule_share(world: JiraWorld, project: JiraProject, created_ms: int) -> 
     )
     if finance is None:
         return min(1.0, (now - created_ms) / (400 * DAY_MS))
-    start = to_ms(datetime.combine(finance.start_date, datetime.min.time(), UTC))
-    end = to_ms(datetime.combine(finance.finish_date, datetime.min.time(), UTC))
-    elapsed = min(1.0, max(0.0, (now - start) / max(DAY_MS, end - start)))
     # Issues created late in the project dilute the done share: 1.1 keeps on-plan projects on plan.
-    pace = 1.1 - min(0.3, finance.schedule_slip_days / 100)
-    return min(1.0, elapsed * pace)
+    return min(1.0, 1.1 * expected_progress(finance, ms_to_datetime(now).date()))
 
 
 def _walk(
@@ -979,6 +984,8 @@ def generate_jira(portfolio: Portfolio) -> JiraWorld:
         next_worklog_id=10000,
     )
     project_start: dict[int, int] = {}
+    open_jira = [p for p in portfolio.projects if "jira" in p.tools and p.status != "closed"]
+    most_slipping = max(open_jira, key=lambda p: p.schedule_slip_days, default=None)
     for proj, jproj in zip(
         [p for p in portfolio.projects if "jira" in p.tools] + [None], projects, strict=True
     ):
@@ -1015,10 +1022,26 @@ def generate_jira(portfolio: Portfolio) -> JiraWorld:
                 )
                 t = sprint_end
                 n += 1
+        # A version past its release date stays unreleased (GV-04, schedule days late) only on
+        # projects whose schedule slips by a month or more (and the most slipping one, so every
+        # world has some), or for the ten days a release may lag (schedule Amber): overdue
+        # versions on every fifth release made most projects Red.
+        may_overrun = proj is None or proj.schedule_slip_days >= 30 or proj is most_slipping
         for v in range(rng.randrange(2, 6)):
             release = ms_to_datetime(start + (v + 1) * rng.randrange(30, 120) * DAY_MS).date()
-            released = release < portfolio.as_of and (
-                jproj.closed_ms is not None or rng.random() < 0.8
+            lag = (portfolio.as_of - release).days
+            past = release < portfolio.as_of
+            draw = rng.random() if past and jproj.closed_ms is None else 1.0
+            # The most slipping project keeps its first past release open, whatever the draw.
+            forced = (
+                past
+                and proj is most_slipping
+                and all(v.released for v in versions if v.project_id == jproj.id)
+            )
+            released = past and (
+                jproj.closed_ms is not None
+                or (draw < 0.8 and not forced)
+                or not (may_overrun or lag <= 10)
             )
             versions.append(
                 Version(
@@ -1196,26 +1219,35 @@ def _generate_worklogs(world: JiraWorld, rng: random.Random) -> None:
         _add_worklog(world, rng, issue, project, day, seconds, author=author)
     # A few long-running issues collect many worklogs (more than the 20 that search embeds).
     busy = rng.sample(loggable, k=max(3, len(loggable) // 100))
-    for _ in range(n_regular):
-        issue = rng.choice(busy) if rng.random() < 0.1 else rng.choice(loggable)
-        project = world.project_by_id[issue.project_id]
-        last = min(issue.resolved_ms or now_ms, project.closed_ms or now_ms, now_ms - DAY_MS)
-        last = max(last, issue.created_ms + DAY_MS)
-        author = rng.choice(project.members or (world.users[0].account_id,))
-        author_last = min(last, contract_ends.get(author, last + DAY_MS) - DAY_MS)
-        if author_last <= issue.created_ms:
-            continue
-        seconds = rng.choice((1800, 3600, 5400, 7200, 10800, 14400))
-        for _attempt in range(6):
-            day = _day_start(issue.created_ms + rng.randrange(author_last - issue.created_ms))
-            if project.closed_ms is not None and day >= _day_start(project.closed_ms):
-                day = _day_start(project.closed_ms) - DAY_MS
-            if booked.get((author, day), 0) + seconds <= 8 * 3600:
-                break
+    busy_ids = {i.id for i in busy}
+    # Each mapped project books worklogs up to its share of the labour the plan has consumed so
+    # far (portfolio.labour_cost_to_date), so actual cost follows the plan; the unmapped project
+    # gets a small fixed share. Worklogs drawn at random over all issues made CPI a lottery.
+    finance = {p.project_code: p for p in world.portfolio.projects}
+    rates = {p.jira_account_id: float(p.cost_rate) for p in world.portfolio.people}
+    as_of = world.portfolio.as_of
+    budgets: dict[int, float] = {}
+    for project in world.projects:
+        if project.project_code in finance:
+            target = labour_cost_to_date(finance[project.project_code], as_of)
+            budgets[project.id] = float(target) * JIRA_LABOUR_SHARE
         else:
-            continue
-        booked[(author, day)] = booked.get((author, day), 0) + seconds
-        _add_worklog(world, rng, issue, project, day, seconds, author=author)
+            budgets[project.id] = 0.01 * n_regular * 2 * _AVERAGE_RATE
+    by_project: dict[int, list[Issue]] = {}
+    for issue in loggable:
+        by_project.setdefault(issue.project_id, []).append(issue)
+    for project_id, issues in sorted(by_project.items()):
+        project_busy = [i for i in issues if i.id in busy_ids]
+        spent, misses = 0.0, 0
+        while spent < budgets.get(project_id, 0.0) and misses < 200:
+            issue = rng.choice(project_busy) if project_busy and rng.random() < 0.1 else None
+            issue = issue or rng.choice(issues)
+            logged = _regular_worklog(world, rng, issue, booked, contract_ends)
+            if logged is None:
+                misses += 1
+                continue
+            misses = 0
+            spent += logged.seconds / 3600 * rates.get(logged.author, _AVERAGE_RATE)
 
     # Planted: a few people logging well over 8 hours a day (TS-03), some without comments (TS-11).
     active = [p for p in world.projects if p.closed_ms is None and p.members and p.category_name]
@@ -1255,6 +1287,39 @@ def _generate_worklogs(world: JiraWorld, rng: random.Random) -> None:
         if day < now_ms - DAY_MS:
             author = rng.choice(_members_on(project, day, contract_ends))
             _add_worklog(world, rng, issue, project, day, 7200, author=author)
+
+
+_AVERAGE_RATE = 85.0  # per hour, for the unmapped project's share
+
+
+def _regular_worklog(
+    world: JiraWorld,
+    rng: random.Random,
+    issue: Issue,
+    booked: dict[tuple[str, int], int],
+    contract_ends: dict[str, int],
+) -> Worklog | None:
+    """One worklog on ``issue`` within its life, its project's and its author's contract, and
+    8 h per person and day (so only planted days break TS-03); None when none fits."""
+    now_ms = world.now_ms
+    project = world.project_by_id[issue.project_id]
+    last = min(issue.resolved_ms or now_ms, project.closed_ms or now_ms, now_ms - DAY_MS)
+    last = max(last, issue.created_ms + DAY_MS)
+    author = rng.choice(project.members or (world.users[0].account_id,))
+    author_last = min(last, contract_ends.get(author, last + DAY_MS) - DAY_MS)
+    if author_last <= issue.created_ms:
+        return None
+    seconds = rng.choice((1800, 3600, 5400, 7200, 10800, 14400))
+    for _attempt in range(6):
+        day = _day_start(issue.created_ms + rng.randrange(author_last - issue.created_ms))
+        if project.closed_ms is not None and day >= _day_start(project.closed_ms):
+            day = _day_start(project.closed_ms) - DAY_MS
+        if booked.get((author, day), 0) + seconds <= 8 * 3600:
+            break
+    else:
+        return None
+    booked[(author, day)] = booked.get((author, day), 0) + seconds
+    return _add_worklog(world, rng, issue, project, day, seconds, author=author)
 
 
 def _members_on(project: JiraProject, day_ms: int, contract_ends: dict[str, int]) -> list[str]:

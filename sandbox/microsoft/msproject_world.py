@@ -393,6 +393,7 @@ def _build_plan(
     plan.tasks = tasks
     plan.resources = resources
     plan.assignments = assignments
+    _price_to_budget(plan, project)
     with_baseline1 = rng.random() < 0.4
     status_date = plan.status_date
     # Baseline 0 is the approved plan: taken before the slip and the overrun are applied.
@@ -403,6 +404,21 @@ def _build_plan(
     _apply_overrun(plan, project.cost_overrun_factor, status_date)
     renumber(plan)
     return plan
+
+
+def _price_to_budget(plan: MsProjectPlan, project: Project) -> None:
+    """Planning rates that make the plan cost its project's approved budget (same currency):
+    the plan's baseline is the project's BAC, so a plan priced at bare HR rates made BAC, and
+    with it earned value, unrelated to the budget the time and invoices are booked against."""
+    rates = {r.uid: r.standard_rate for r in plan.resources}
+    planned = sum(
+        a.baseline_work_minutes * rates.get(a.resource_uid, 0) / 60 for a in plan.assignments
+    )
+    if planned <= 0 or project.budget_total <= 0:
+        return
+    factor = float(project.budget_total) / planned
+    for resource in plan.resources:
+        resource.standard_rate = max(1, round(resource.standard_rate * factor))
 
 
 def _apply_schedule(plan: MsProjectPlan, project: Project) -> None:

@@ -29,7 +29,7 @@ from random import Random
 from typing import Any
 from urllib.parse import quote
 
-from sandbox.portfolio import Manifest, Portfolio, Project
+from sandbox.portfolio import Manifest, Portfolio, Project, expected_progress
 
 _ID_ALPHABET = string.ascii_letters + string.digits + "-_"
 GRAPH_RESOURCE_URL = "https://graph.microsoft.com/v1.0"
@@ -521,10 +521,12 @@ def _add_tasks(
     finish_max = project.forecast_finish_date if project else today + timedelta(days=90)
     span = max(1, (finish_max - start_min).days)
     closed = project is not None and project.status == "closed"
+    progress = expected_progress(project, today) if project else 0.5
     for _ in range(count):
         if rng.random() < 0.15:
+            # Undated tasks are done about as often as the project's work has progressed.
             start = due = None
-            percent = rng.choice((0, 50, 100))
+            percent = 100 if rng.random() < progress else 0
         else:
             start = start_min + timedelta(days=rng.randint(0, span))
             due = start + timedelta(days=rng.randint(3, 30))

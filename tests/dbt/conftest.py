@@ -101,3 +101,31 @@ def postgres_build(
             )
             cur.execute(f'drop database if exists "{database}"')
         admin.close()
+
+
+@pytest.fixture(scope="session")
+def s_build(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LoadedWorld]:
+    """The demo world (tier S, seed 42) loaded into a temp DuckDB file and built by dbt."""
+    from pipelines.destinations import make_destination
+    from sandbox.runtime import start_sandbox
+
+    work = tmp_path_factory.mktemp("dbt_s")
+    sandbox: Any = start_sandbox(work / "sandbox", tier="S", seed=42)
+    try:
+        world = LoadedWorld(
+            manifest=sandbox.world.manifest.to_dict()["faults"],
+            as_of=sandbox.world.now.date().isoformat(),
+            duckdb_path=work / "warehouse.duckdb",
+        )
+        load_all(sandbox, make_destination("duckdb", duckdb_path=world.duckdb_path), work / "dlt")
+    finally:
+        sandbox.stop()
+    dbt = DbtRun(
+        work,
+        base_env(PMO_HUB_DBT_TARGET="duckdb", PMO_HUB_DUCKDB_PATH=str(world.duckdb_path)),
+        {"as_of_date": world.as_of},
+    )
+    dbt("seed")
+    dbt("run", "--select", "+marts")
+    dbt("test", "--select", *OWN_TESTS)
+    yield world

@@ -6,12 +6,9 @@ from __future__ import annotations
 
 import csv
 from collections import defaultdict
-from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
 
 import pytest
-from pmo_dbt_helpers import OWN_TESTS, DbtRun, LoadedWorld, base_env, duckdb_rows, load_all
+from pmo_dbt_helpers import LoadedWorld, duckdb_rows
 
 SEEDS = Path(__file__).resolve().parents[2] / "dbt_project" / "seeds"
 COMPLIANCE_RULES = {
@@ -43,33 +40,6 @@ def precision_recall(world: LoadedWorld) -> dict[str, tuple[float, float, int, i
         recall = hits / len(planted[rule]) if planted[rule] else 1.0
         result[rule] = (precision, recall, len(found[rule]), len(planted[rule]))
     return result
-
-
-@pytest.fixture(scope="module")
-def s_build(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LoadedWorld]:
-    from pipelines.destinations import make_destination
-    from sandbox.runtime import start_sandbox
-
-    work: Path = tmp_path_factory.mktemp("dbt_s")
-    sandbox: Any = start_sandbox(work / "sandbox", tier="S", seed=42)
-    try:
-        world = LoadedWorld(
-            manifest=sandbox.world.manifest.to_dict()["faults"],
-            as_of=sandbox.world.now.date().isoformat(),
-            duckdb_path=work / "warehouse.duckdb",
-        )
-        load_all(sandbox, make_destination("duckdb", duckdb_path=world.duckdb_path), work / "dlt")
-    finally:
-        sandbox.stop()
-    dbt = DbtRun(
-        work,
-        base_env(PMO_HUB_DBT_TARGET="duckdb", PMO_HUB_DUCKDB_PATH=str(world.duckdb_path)),
-        {"as_of_date": world.as_of},
-    )
-    dbt("seed")
-    dbt("run", "--select", "+marts")
-    dbt("test", "--select", *OWN_TESTS)
-    yield world
 
 
 def _assert_exact(measured: dict[str, tuple[float, float, int, int]]) -> None:
