@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 from collections import defaultdict
+from pathlib import Path
 
 import pytest
 from pmo_dbt_helpers import LoadedWorld, duckdb_rows
