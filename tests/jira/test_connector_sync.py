@@ -112,7 +112,8 @@ def test_incremental_after_tick_equals_fresh_full_sync_with_far_fewer_requests(
     threads = {i.id: len(world.site.issue_comments(i.id)) for i in world.live_issues()}
 
     changes = world.tick(change_fraction=0.02)
-    assert changes["issues_updated"] == 7 and changes["worklogs_created"] == 19
+    # The seeded XS world's tick (worklogs follow planned labour since the issue-10 portfolio).
+    assert changes["issues_updated"] == 7 and changes["worklogs_created"] == 13
     sandbox.server.reset_counts()
     inc.load(settings)
     inc_requests = sandbox.server.request_counts.copy()

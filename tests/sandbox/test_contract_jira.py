@@ -97,6 +97,7 @@ CLOUD_CASES: list[tuple[str, str, dict[str, Any], Any]] = [
     ("GET", "/rest/api/{v}/worklog/updated", {"since": 0}, None),
     ("GET", "/rest/api/{v}/worklog/deleted", {"since": 0}, None),
     ("POST", "/rest/api/{v}/worklog/list", None, {"ids": [1]}),
+    ("POST", "/rest/api/{v}/comment/list", None, {"ids": [1]}),
     ("GET", "/rest/agile/1.0/board", {"maxResults": 5}, None),
     ("GET", "/rest/agile/1.0/board/{board}/sprint", {}, None),
     ("GET", "/rest/api/{v}/issue/{issue}/comment", {"maxResults": 5}, None),
@@ -110,7 +111,8 @@ DC_CASES: list[tuple[str, str, dict[str, Any], Any]] = [
     for c in CLOUD_CASES
     # Field contexts and options are Cloud-only routes.
     if not re.search(
-        r"search/jql|approximate-count|changelog/bulkfetch|users/search|field/\{field\}/context",
+        r"search/jql|approximate-count|changelog/bulkfetch|users/search|field/\{field\}/context"
+        r"|comment/list",
         c[1],
     )
 ] + [
@@ -297,7 +299,7 @@ def test_every_served_route_is_replayed_and_in_the_spec(mode, cloud, dc, specs) 
 
 def test_connector_and_client_routes_exist_in_spec_and_are_served(cloud, dc, specs) -> None:
     connector_routes = [
-        ("POST" if name in ("CHANGELOG_BULK", "WORKLOG_LIST") else "GET", value)
+        ("POST" if name in ("CHANGELOG_BULK", "WORKLOG_LIST", "COMMENTS_BY_IDS") else "GET", value)
         for name, value in vars(jira_settings).items()
         if name.isupper() and isinstance(value, str) and value.startswith("/rest/")
     ]
@@ -314,6 +316,7 @@ def test_connector_and_client_routes_exist_in_spec_and_are_served(cloud, dc, spe
             jira_settings.USERS_SEARCH,
             jira_settings.FIELD_CONTEXTS,
             jira_settings.FIELD_OPTIONS,
+            jira_settings.COMMENTS_BY_IDS,
         )
         for sandbox, version in ((cloud, "3"), (dc, "2")):
             if (dc_only and sandbox is cloud) or (cloud_only and sandbox is dc):
