@@ -41,7 +41,11 @@ def main() -> int:
             traceback.print_exc()
             results[name] = {"error": traceback.format_exc(limit=3)}
             continue
-        figures = {**figures, "wall_seconds": round(time.monotonic() - started, 2)}
+        figures = {
+            **figures,
+            "wall_seconds": round(time.monotonic() - started, 2),
+            "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        }
         results[getattr(module, "RESULT_KEY", name)] = figures
         for key, value in figures.items():
             print(f"   {key:<45} {value}")
@@ -79,14 +83,31 @@ def write_results(results: dict[str, object], tier: str, names: list[str]) -> tu
     out = Path("benchmarks/results")
     out.mkdir(parents=True, exist_ok=True)
     stem = f"{now.date().isoformat()}-{tier}"
+    json_path = out / f"{stem}.json"
+    # Benchmarks of one tier run separately on the same day (`--only`) add up to one results file:
+    # a tier-M run of everything does not fit one sitting, its parts do.
+    earlier: dict[str, object] = {}
+    if json_path.exists():
+        earlier = json.loads(json_path.read_text(encoding="utf-8"))
+    earlier_results = {
+        k: v
+        for k, v in earlier.items()
+        if k not in {"measured_at", "tier", "benchmarks_run", "machine"} and k not in results
+    }
+    runs = [n for n in earlier.get("benchmarks_run", []) if n not in names] + names  # type: ignore[union-attr]
     document = {
         "measured_at": now.isoformat(timespec="seconds"),
         "tier": tier,
-        "benchmarks_run": names,
+        "benchmarks_run": runs,
         "machine": machine_info(),
+        **earlier_results,
         **results,
     }
-    json_path = out / f"{stem}.json"
+    results = {
+        k: v
+        for k, v in document.items()
+        if k not in {"measured_at", "tier", "benchmarks_run", "machine"}
+    }
     json_path.write_text(json.dumps(document, indent=2, default=str) + "\n", encoding="utf-8")
     lines = [
         f"# Benchmarks, tier {tier}, {now.date().isoformat()}",

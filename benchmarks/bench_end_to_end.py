@@ -19,6 +19,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -69,8 +70,14 @@ def run(tier: str = "S") -> dict[str, Any]:
     """
     from sandbox.runtime import start_sandbox
 
+    # The console output of each run (one line per step with its duration) is kept beside the
+    # results: it is the per-stage record of where the end-to-end time went.
+    logs = ROOT / "benchmarks" / "results" / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    stem = f"{datetime.now(UTC).date().isoformat()}-{tier}-end_to_end"
     with tempfile.TemporaryDirectory(prefix="bench-e2e-") as tmp:
         work = Path(tmp)
+        print(f"   logs: {logs}/{stem}-*.log", flush=True)
         sandbox = start_sandbox(work / "sandbox", tier=tier, seed=42)
         try:
             warehouse = {
@@ -85,13 +92,17 @@ def run(tier: str = "S") -> dict[str, Any]:
                 **sandbox.secrets(),
                 "DAGSTER_HOME": str(work / "dagster"),
                 "DO_NOT_TRACK": "1",
+                # The logs stream while a long tier runs, so its progress can be followed.
+                "PYTHONUNBUFFERED": "1",
             }
             (work / "dagster").mkdir()
             pmo_hub = [str(Path(sys.executable).with_name("pmo-hub")), "run", "--config"]
-            full_s, full_rss = _measured([*pmo_hub, str(config)], env, work, work / "full_run.log")
+            full_s, full_rss = _measured(
+                [*pmo_hub, str(config)], env, work, logs / f"{stem}-full_run.log"
+            )
             sandbox.tick(1)
             incremental_s, incremental_rss = _measured(
-                [*pmo_hub, str(config)], env, work, work / "incremental_run.log"
+                [*pmo_hub, str(config)], env, work, logs / f"{stem}-incremental_run.log"
             )
         finally:
             sandbox.stop()
@@ -113,7 +124,7 @@ def run(tier: str = "S") -> dict[str, Any]:
             ],
             dbt_env,
             work,
-            work / "dbt_build.log",
+            logs / f"{stem}-plain_dbt_build.log",
         )
     return {
         "tier": tier,

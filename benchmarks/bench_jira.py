@@ -165,13 +165,19 @@ def _timed_load(settings: JiraSettings, db: Path, pipelines_dir: Path) -> float:
     return seconds
 
 
-def run(tier: str = "S") -> dict[str, Any]:
-    """Measure the Jira sandbox and connector at ``tier`` (S by default; M is the issue's target)."""
+def start_server(tier: str) -> tuple[Any, Any, dict[str, Any]]:
+    """Generate and serve the tier's sandbox Jira in a forked child, so server and client do not
+    share one GIL. Returns (control pipe, process, info); send "stop" on the pipe to end it."""
     ctx = mp.get_context("fork")
     parent, child = ctx.Pipe()
     server = ctx.Process(target=_serve, args=(tier, child), daemon=True)
     server.start()
-    info = parent.recv()
+    return parent, server, parent.recv()
+
+
+def run(tier: str = "S") -> dict[str, Any]:
+    """Measure the Jira sandbox and connector at ``tier`` (S by default; M is the issue's target)."""
+    parent, server, info = start_server(tier)
     figures: dict[str, Any] = {
         "tier": tier,
         "issues": info["issues"],

@@ -1314,17 +1314,18 @@ class JiraSandbox(SiteRoutes):
         ordered = self._sorted_changes(request.path, items)
         lo = bisect.bisect_left(ordered, (since, -1))
         hi = bisect.bisect_right(ordered, (horizon, 1 << 62))
-        selected = ordered[lo:hi] if lo < hi else []
-        page = selected[:1000]
-        last_page = len(selected) <= 1000
+        # Index arithmetic, not a copy of everything after ``since``: one page must not cost
+        # the whole change list (1.35M worklogs at tier M).
+        page = ordered[lo : min(hi, lo + 1000)] if lo < hi else []
+        last_page = hi - lo <= 1000
         if not last_page:
             cut = bisect.bisect_left(page, (page[-1][0], -1))  # first entry of the last ms
             if cut > 0:
                 page = page[:cut]
             else:  # one millisecond holds more than 1000 changes: hand them over together
-                end = bisect.bisect_right(selected, (page[-1][0], 1 << 62))
-                page = selected[:end]
-                last_page = end >= len(selected)
+                end = bisect.bisect_right(ordered, (page[-1][0], 1 << 62), lo, hi)
+                page = ordered[lo:end]
+                last_page = end >= hi
         until = page[-1][0] if page else since
         body: dict[str, Any] = {
             "values": [{"worklogId": i, "updatedTime": t, "properties": []} for t, i in page],

@@ -128,6 +128,9 @@ class JiraSite:
     comments: dict[int, Comment]
     comments_by_issue: dict[int, list[int]]
     links: dict[int, IssueLink]
+    # issue id -> ids of the links it is on (either end): rendering an issue's links must not
+    # scan every link of the site (at tier M that made each search page take seconds).
+    links_by_issue: dict[int, list[int]] = field(default_factory=dict)
     next_field: int = 12100
     next_option: int = 20000
     next_context: int = 30000
@@ -147,9 +150,15 @@ class JiraSite:
         return [self.comments[c] for c in self.comments_by_issue.get(issue_id, ())]
 
     def issue_links(self, issue_id: int) -> list[IssueLink]:
-        return [
-            link for link in self.links.values() if issue_id in (link.outward_id, link.inward_id)
-        ]
+        return [self.links[lid] for lid in self.links_by_issue.get(issue_id, ())]
+
+    def add_link(self, type_id: int, outward_id: int, inward_id: int) -> IssueLink:
+        link = IssueLink(self.next_link, type_id, outward_id, inward_id)
+        self.next_link += 1
+        self.links[link.id] = link
+        for issue_id in dict.fromkeys((outward_id, inward_id)):
+            self.links_by_issue.setdefault(issue_id, []).append(link.id)
+        return link
 
     def raid_flags(self, issue_id: int) -> tuple[bool, str | None]:
         """(has a RAID Category value, Decision Owner account) of an issue, by field name."""
@@ -331,8 +340,7 @@ class JiraSite:
             others = [i for i in world.issues_by_project[issue.project_id] if i != issue_id]
             if others and rng.random() < 0.5:
                 other = rng.choice(others)
-                self.links[self.next_link] = IssueLink(self.next_link, BLOCKS, issue_id, other)
-                self.next_link += 1
+                self.add_link(BLOCKS, issue_id, other)
                 self._touch(world, other, issue.updated_ms)
                 counts["links_created"] += 1
         return counts
@@ -341,8 +349,13 @@ class JiraSite:
         self.values.pop(issue_id, None)
         for cid in self.comments_by_issue.pop(issue_id, []):
             self.comments.pop(cid, None)
-        for lid in [k for k, v in self.links.items() if issue_id in (v.outward_id, v.inward_id)]:
-            del self.links[lid]
+        for lid in self.links_by_issue.pop(issue_id, []):
+            link = self.links.pop(lid, None)
+            if link is None:
+                continue
+            other = link.inward_id if link.outward_id == issue_id else link.outward_id
+            if other in self.links_by_issue:
+                self.links_by_issue[other].remove(lid)
 
     def _add_comment(
         self, world: JiraWorld, issue: Issue, rng: random.Random, created: int, updated: int
@@ -502,6 +515,5 @@ def generate_site(world: JiraWorld) -> JiraSite:
                     other = rng.choice(tasks) if tasks else other
                 else:
                     type_id = rng.choice((BLOCKS, BLOCKS, RELATES, DUPLICATE, CLONERS))
-                site.links[site.next_link] = IssueLink(site.next_link, type_id, issue_id, other)
-                site.next_link += 1
+                site.add_link(type_id, issue_id, other)
     return site

@@ -18,7 +18,7 @@ from jira_helpers import cloud_settings
 
 from pipelines.destinations import make_destination
 from pipelines.jira_pipeline import load
-from sandbox.jira.site import BLOCKS, IssueLink
+from sandbox.jira.site import BLOCKS
 
 # Trust auth ignores the password, but dlt's postgres credentials demand one.
 REPO = Path(__file__).resolve().parents[2]
@@ -63,9 +63,7 @@ def _load_sync_tick_sync(world, sandbox, destination, pipelines_dir: Path) -> No
     rehearsal.tick(change_fraction=0.03)
     (doomed,) = rehearsal.deleted_issues
     untouched = min(i.id for i in rehearsal.live_issues() if before.get(i.id) == i.updated_ms)
-    link_id = max(world.site.links) + 1
-    world.site.links[link_id] = IssueLink(link_id, BLOCKS, untouched, doomed)
-    world.site.next_link = link_id + 1
+    world.site.add_link(BLOCKS, untouched, doomed)
     load(cloud_settings(sandbox, reconcile=True), destination, pipelines_dir=pipelines_dir)
     world.tick(change_fraction=0.03)
     load(cloud_settings(sandbox, reconcile=True), destination, pipelines_dir=pipelines_dir)
