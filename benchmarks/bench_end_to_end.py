@@ -72,7 +72,7 @@ def run(tier: str = "S") -> dict[str, Any]:
 
     # The console output of each run (one line per step with its duration) is kept beside the
     # results: it is the per-stage record of where the end-to-end time went.
-    logs = ROOT / "benchmarks" / "results" / "logs"
+    logs = ROOT / "benchmarks" / "results" / "console"
     logs.mkdir(parents=True, exist_ok=True)
     stem = f"{datetime.now(UTC).date().isoformat()}-{tier}-end_to_end"
     with tempfile.TemporaryDirectory(prefix="bench-e2e-") as tmp:
