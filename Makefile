@@ -47,9 +47,11 @@ fix: $(STAMP)
 dev: $(STAMP)
 	$(BIN)/pmo-hub ui
 
+# make benchmark TIER=M ONLY="end_to_end jira": a subset (runs of one tier on one day merge
+# into one benchmarks/results/<date>-<tier>.json|md).
 TIER ?= S
 benchmark: $(STAMP)
-	$(BIN)/python -m benchmarks --tier $(TIER)
+	$(BIN)/python -m benchmarks --tier $(TIER) $(foreach b,$(ONLY),--only $(b))
 
 clean:
 	rm -rf $(VENV) warehouse reports dbt_project/target dbt_project/dbt_packages

@@ -8,6 +8,7 @@ import json
 import os
 import pkgutil
 import platform
+import threading
 import time
 import traceback
 from datetime import UTC, datetime
@@ -33,6 +34,7 @@ def main() -> int:
     for name in names:
         print(f"== {name} (tier {args.tier})", flush=True)
         started = time.monotonic()
+        load = LoadSampler()
         try:
             module = importlib.import_module(f"benchmarks.{name}")
             figures = module.run(args.tier)
@@ -45,6 +47,8 @@ def main() -> int:
             **figures,
             "wall_seconds": round(time.monotonic() - started, 2),
             "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            # Other jobs on a 2-core machine stretch wall times: say how busy it was.
+            **load.summary(),
         }
         results[getattr(module, "RESULT_KEY", name)] = figures
         for key, value in figures.items():
@@ -52,6 +56,26 @@ def main() -> int:
     json_path, md_path = write_results(results, args.tier, names)
     print(f"results: {json_path} and {md_path}")
     return 1 if failed else 0
+
+
+class LoadSampler:
+    """The machine's 1-minute load average, sampled every 15 s while one benchmark runs."""
+
+    def __init__(self) -> None:
+        self.samples = [os.getloadavg()[0]]
+        self._stop = threading.Event()
+        threading.Thread(target=self._sample, daemon=True).start()
+
+    def _sample(self) -> None:
+        while not self._stop.wait(15):
+            self.samples.append(os.getloadavg()[0])
+
+    def summary(self) -> dict[str, float]:
+        self._stop.set()
+        return {
+            "load_average_mean": round(sum(self.samples) / len(self.samples), 2),
+            "load_average_max": round(max(self.samples), 2),
+        }
 
 
 def machine_info() -> dict[str, object]:

@@ -155,6 +155,29 @@ def _chain_first(first: list[T], rest: Iterator[list[T]]) -> Iterator[list[T]]:
     yield from rest
 
 
+_EXHAUSTED = object()
+
+
+def _read_ahead(pages: Iterator[T], enabled: bool) -> Iterator[T]:
+    """``pages``, with the next page downloading in a thread while this one is processed.
+
+    Profiling a full tier-S sync showed the main thread idle on the search's HTTP answer for
+    45 % of its time and building rows for 33 %: one page ahead overlaps the two. Still one
+    request of this search in flight at a time, so the concurrency budget is unchanged.
+    """
+    if not enabled:
+        yield from pages
+        return
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="jira-search") as pool:
+        pending = pool.submit(next, pages, _EXHAUSTED)
+        while True:
+            page = pending.result()
+            if page is _EXHAUSTED:
+                return
+            pending = pool.submit(next, pages, _EXHAUSTED)
+            yield page  # type: ignore[misc]
+
+
 def _table_exists(name: str) -> bool:
     """Whether an earlier run already created ``name`` (then its marker item is not needed)."""
     table = dlt.current.source_schema().tables.get(name)
@@ -998,7 +1021,7 @@ def issues(ctx: _Context) -> Iterator[Any]:
             incremental = group[0] in cursors
             tops: dict[str, int] = {}
             read = 0
-            for page in _chain_first(first, pages):
+            for page in _read_ahead(_chain_first(first, pages), ctx.workers >= 2):
                 read += len(page)
                 progress.report("jira", f"projects {', '.join(group)}: {read:,} issues read")
                 now = _utcnow()
