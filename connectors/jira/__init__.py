@@ -158,6 +158,16 @@ def _chain_first(first: list[T], rest: Iterator[list[T]]) -> Iterator[list[T]]:
 _EXHAUSTED = object()
 
 
+def _project_group_label(group: list[str]) -> str:
+    """``project 10001``, ``projects 10001, 10002, 10003`` or, for the one search an incremental
+    run makes over many projects, ``100 projects (10100 … 10199)``: one readable console line."""
+    if len(group) == 1:
+        return f"project {group[0]}"
+    if len(group) <= 3:
+        return f"projects {', '.join(group)}"
+    return f"{len(group)} projects ({group[0]} … {group[-1]})"
+
+
 def _read_ahead(pages: Iterator[T], enabled: bool) -> Iterator[T]:
     """``pages``, with the next page downloading in a thread while this one is processed.
 
@@ -1023,7 +1033,7 @@ def issues(ctx: _Context) -> Iterator[Any]:
             read = 0
             for page in _read_ahead(_chain_first(first, pages), ctx.workers >= 2):
                 read += len(page)
-                progress.report("jira", f"projects {', '.join(group)}: {read:,} issues read")
+                progress.report("jira", f"{_project_group_label(group)}: {read:,} issues read")
                 now = _utcnow()
                 for raw in page:
                     row = issue_row(raw, custom, now)
