@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -107,7 +108,7 @@ def run(tier: str = "S") -> dict[str, Any]:
         finally:
             sandbox.stop()
         dbt_env = {**env, "PMO_HUB_DUCKDB_PATH": str(warehouse["duckdb_path"])}
-        dbt_build_s, _ = _measured(
+        dbt_build_s, dbt_build_rss = _measured(
             [
                 str(Path(sys.executable).with_name("dbt")),
                 "build",
@@ -131,7 +132,28 @@ def run(tier: str = "S") -> dict[str, Any]:
         "full_run_s": round(full_s, 1),
         "incremental_run_s": round(incremental_s, 1),
         "peak_rss_mib": max(full_rss, incremental_rss),
+        "full_run_peak_rss_mib": full_rss,
+        "incremental_run_peak_rss_mib": incremental_rss,
         "plain_dbt_build_s": round(dbt_build_s, 1),
+        "plain_dbt_build_peak_rss_mib": dbt_build_rss,
         "ratio_full_run_vs_plain_dbt_build": round(full_s / dbt_build_s, 2),
         "ratio_incremental_vs_full": round(incremental_s / full_s, 3),
+        "full_run_steps_s": step_seconds(logs / f"{stem}-full_run.log"),
+        "incremental_run_steps_s": step_seconds(logs / f"{stem}-incremental_run.log"),
     }
+
+
+_STEP_LINE = re.compile(r"^<- (?P<step>\S+): \w+ \((?P<seconds>[0-9.]+) s")
+
+
+def step_seconds(console_log: Path) -> dict[str, float]:
+    """Seconds per step of one `pmo-hub run`, read from its console lines ``<- step: success (X s``.
+
+    The per-stage record of the end-to-end run: where its wall time went.
+    """
+    steps: dict[str, float] = {}
+    for line in console_log.read_text(encoding="utf-8", errors="replace").splitlines():
+        match = _STEP_LINE.match(line)
+        if match:
+            steps[match["step"]] = float(match["seconds"])
+    return steps

@@ -40,7 +40,13 @@ def make_destination(
         path.parent.mkdir(parents=True, exist_ok=True)
         config = {"memory_limit": duckdb_memory_limit} if duckdb_memory_limit else None
         return dlt.destinations.duckdb(
-            credentials=DuckDbCredentials(str(path), global_config=config)
+            credentials=DuckDbCredentials(str(path), global_config=config),
+            # One load job at a time: DuckDB has one writer and one memory budget, and parallel
+            # merges shared it until they ran out. Measured on a tier-M incremental Jira sync:
+            # 20 parallel jobs at 256MB failed (out of memory); one job at a time at 256MB loaded
+            # in 51 s with 801 MiB peak RSS, against 47 s and 1,360 MiB for 20 jobs at 1GB.
+            loader_parallelism_strategy="sequential",
+            max_parallel_load_jobs=1,
         )
     if target == "postgres":
         if not postgres_url:

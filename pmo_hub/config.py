@@ -55,12 +55,14 @@ WAREHOUSE_KEYS = (
     "postgres_schema_prefix",
     "publish_path",
     "duckdb_memory_limit",
+    "dbt_memory_limit",
     "lock_timeout_s",
     "pseudonymize",  # BI copy with HMAC pseudonyms for names and emails (key: PMO_HUB_PSEUDONYM_KEY)
 )
 PSEUDONYM_KEY_ENV = "PMO_HUB_PSEUDONYM_KEY"
 SECTIONS = {"hub": HUB_KEYS, "warehouse": WAREHOUSE_KEYS, "sources": ()}
 DEFAULT_LOCK_TIMEOUT_S = 60.0
+DEFAULT_DBT_MEMORY_LIMIT = "1GB"
 
 # Settings whose values are file-system paths, resolved against the config file's folder.
 PATH_KEYS = {
@@ -86,6 +88,9 @@ class WarehouseConfig:
     postgres_schema_prefix: str = ""  # tests isolate themselves with a prefix
     publish_path: Path | None = Path("warehouse/pmo_serving.duckdb")  # read-only copy for BI
     duckdb_memory_limit: str | None = "256MB"  # DuckDB memory_limit during loads
+    # DuckDB memory_limit of dbt's connection: without one DuckDB takes up to 80 % of RAM (a
+    # tier-M build peaked at 3.3 GiB); beyond it DuckDB spills to <warehouse>.tmp.
+    dbt_memory_limit: str = DEFAULT_DBT_MEMORY_LIMIT
     # PostgreSQL: how long dbt/grants wait for a table lock before failing (0 = wait forever).
     lock_timeout_s: float = DEFAULT_LOCK_TIMEOUT_S
     # Person names and emails in the BI copy replaced by keyed HMAC-SHA256 pseudonyms; the key
@@ -130,6 +135,7 @@ class HubConfig:
         }
         if self.warehouse.target == "duckdb":
             env["PMO_HUB_DUCKDB_PATH"] = str(self.warehouse.duckdb_path)
+            env["PMO_HUB_DBT_MEMORY_LIMIT"] = self.warehouse.dbt_memory_limit
         else:
             env.update(postgres_env(self.require_postgres_url()))
             # libpq reads these for every connection dbt opens (grants in on-run-end included):
@@ -214,6 +220,7 @@ def load_config(
         postgres_schema_prefix=wh.get("postgres_schema_prefix", ""),
         publish_path=resolve(publish) if publish else None,
         duckdb_memory_limit=wh.get("duckdb_memory_limit", "256MB") or None,
+        dbt_memory_limit=str(wh.get("dbt_memory_limit") or DEFAULT_DBT_MEMORY_LIMIT),
         lock_timeout_s=_lock_timeout(wh.get("lock_timeout_s", DEFAULT_LOCK_TIMEOUT_S)),
         pseudonymize=_pseudonymize(wh.get("pseudonymize", False), env),
     )

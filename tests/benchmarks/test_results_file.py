@@ -57,3 +57,22 @@ def test_profile_buckets_name_the_code_that_spent_the_time(
     filename: str, function: str, bucket: str
 ) -> None:
     assert _bucket(filename, function) == bucket
+
+
+def test_step_seconds_are_read_from_the_run_console(tmp_path: Path) -> None:
+    from benchmarks.bench_end_to_end import step_seconds
+
+    console = tmp_path / "run.log"
+    console.write_text(
+        "-> raw_jira_load\n"
+        "   [jira] project 10001: 100 issues read\n"
+        "<- raw_jira_load: success (2203.7 s)\n"
+        "<- dbt_core: success (91.7 s; checks 342 passed, 0 failed, 1 warning(s))\n"
+        "<- raw_planner_load: failed (3.0 s)\n",
+        encoding="utf-8",
+    )
+    assert step_seconds(console) == {
+        "raw_jira_load": 2203.7,
+        "dbt_core": 91.7,
+        "raw_planner_load": 3.0,
+    }

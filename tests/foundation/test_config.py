@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 
 from pipelines.destinations import make_destination
 from pmo_hub.config import ConfigError, load_config, require
@@ -73,3 +74,15 @@ def test_unknown_source_and_bad_target_are_rejected(tmp_path: Path) -> None:
         load_config(_write(tmp_path, '[warehouse]\ntarget = "oracle"\n'), environ={})
     with pytest.raises(ConfigError, match="not valid TOML"):
         load_config(_write(tmp_path, "[warehouse\n"), environ={})
+
+
+def test_dbt_duckdb_memory_limit_reaches_the_profile(tmp_path: Path) -> None:
+    default = load_config(_write(tmp_path, "[warehouse]\n"), environ={})
+    assert default.dbt_env()["PMO_HUB_DBT_MEMORY_LIMIT"] == "1GB"
+    custom = load_config(_write(tmp_path, '[warehouse]\ndbt_memory_limit = "3GB"\n'), environ={})
+    assert custom.dbt_env()["PMO_HUB_DBT_MEMORY_LIMIT"] == "3GB"
+    profile = yaml.safe_load(
+        (Path(__file__).resolve().parents[2] / "dbt_project" / "profiles.yml").read_text()
+    )
+    settings = profile["pmo_hub"]["outputs"]["duckdb"]["settings"]
+    assert "env_var('PMO_HUB_DBT_MEMORY_LIMIT'" in settings["memory_limit"]

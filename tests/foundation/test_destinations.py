@@ -40,3 +40,26 @@ def test_postgres_lets_dlt_choose_its_format(tmp_path: Path) -> None:
         pipelines_dir=str(tmp_path),
     )
     assert loader_file_format_for(pipeline) is None
+
+
+def test_duckdb_loads_one_job_at_a_time(tmp_path: Path) -> None:
+    """Parallel merges shared DuckDB's one memory budget until a tier-M incremental ran out."""
+    destination = make_destination("duckdb", duckdb_path=tmp_path / "pmo.duckdb")
+    caps = destination.capabilities()
+    assert caps.max_parallel_load_jobs == 1
+    assert caps.loader_parallelism_strategy == "sequential"
+    pipeline = dlt.pipeline(
+        pipeline_name="dest_seq",
+        destination=destination,
+        dataset_name="raw_seq",
+        pipelines_dir=str(tmp_path / "state"),
+    )
+    for table in ("a", "b", "c"):
+        pipeline.extract([{"id": 1}, {"id": 2}], table_name=table, loader_file_format="parquet")
+    pipeline.normalize()
+    pipeline.load().raise_on_failed_jobs()
+    with pipeline.sql_client() as client:
+        counts = [
+            client.execute_sql(f"select count(*) from raw_seq.{t}")[0][0] for t in ("a", "b", "c")
+        ]
+    assert counts == [2, 2, 2]
