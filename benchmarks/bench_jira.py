@@ -11,7 +11,8 @@ GIL), then measures, in this process:
   worklogs (each worklog change bumps its issue's ``updated``, as in Jira, so ``tick`` reports how
   many issues re-surface: about 6 % at tier S), with request counts;
 - ``incremental_issues_only_*``: the same after a tick editing 1 % of issues and no worklogs;
-- ``sync_peak_rss_mib``: peak RSS of a sync (each sync runs in a freshly spawned interpreter).
+- ``sync_peak_rss_mib``: peak RSS of a sync (each sync runs in a freshly spawned interpreter),
+  the largest of the full and the incremental; ``full_sync_peak_rss_mib`` the full sync's alone.
 """
 
 from __future__ import annotations
@@ -208,6 +209,8 @@ def run(tier: str = "S") -> dict[str, Any]:
             )
             db, pipelines_dir = root / "bench.duckdb", root / "p"
             full_s = _timed_load(settings, db, pipelines_dir)
+            # Largest finished child so far is the full sync (the server is not joined yet).
+            full_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
             parent.send("requests")
             full_requests = parent.recv()
 
@@ -242,6 +245,7 @@ def run(tier: str = "S") -> dict[str, Any]:
             "incremental_issues_only_requests": inc_issues_requests,
             "incremental_issues_only_pct_of_full": round(100 * inc_issues_s / full_s, 1),
             "sync_peak_rss_mib": round(sync_rss),
+            "full_sync_peak_rss_mib": round(full_rss),
         }
     )
     return figures
