@@ -13,6 +13,7 @@ import time
 import traceback
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import benchmarks
 
@@ -101,6 +102,10 @@ def machine_info() -> dict[str, object]:
     }
 
 
+# Keys of a results file that describe the file, not one benchmark.
+HEADER_KEYS = frozenset({"measured_at", "tier", "benchmarks_run", "machine"})
+
+
 def write_results(results: dict[str, object], tier: str, names: list[str]) -> tuple[Path, Path]:
     """Write ``benchmarks/results/<date>-<tier>.json`` and ``.md`` (committed, quoted in README)."""
     now = datetime.now(UTC)
@@ -110,27 +115,17 @@ def write_results(results: dict[str, object], tier: str, names: list[str]) -> tu
     json_path = out / f"{stem}.json"
     # Benchmarks of one tier run separately on the same day (`--only`) add up to one results file:
     # a tier-M run of everything does not fit one sitting, its parts do.
-    earlier: dict[str, object] = {}
+    earlier: dict[str, Any] = {}
     if json_path.exists():
         earlier = json.loads(json_path.read_text(encoding="utf-8"))
-    earlier_results = {
-        k: v
-        for k, v in earlier.items()
-        if k not in {"measured_at", "tier", "benchmarks_run", "machine"} and k not in results
-    }
-    runs = [n for n in earlier.get("benchmarks_run", []) if n not in names] + names  # type: ignore[union-attr]
+    merged = {k: v for k, v in earlier.items() if k not in HEADER_KEYS} | results
+    runs = [n for n in earlier.get("benchmarks_run", []) if n not in names] + names
     document = {
         "measured_at": now.isoformat(timespec="seconds"),
         "tier": tier,
         "benchmarks_run": runs,
         "machine": machine_info(),
-        **earlier_results,
-        **results,
-    }
-    results = {
-        k: v
-        for k, v in document.items()
-        if k not in {"measured_at", "tier", "benchmarks_run", "machine"}
+        **merged,
     }
     json_path.write_text(json.dumps(document, indent=2, default=str) + "\n", encoding="utf-8")
     lines = [
@@ -141,7 +136,7 @@ def write_results(results: dict[str, object], tier: str, names: list[str]) -> tu
         "Each ratio compares with a baseline measured in the same run.",
         "",
     ]
-    for name, figures in results.items():
+    for name, figures in merged.items():
         lines += [f"## {name}", "", "| figure | value |", "|---|---|"]
         if isinstance(figures, dict):
             for key, value in figures.items():
